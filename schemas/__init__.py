@@ -1,0 +1,1 @@
+"""jamfor schemas layer."""

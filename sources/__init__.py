@@ -1,0 +1,1 @@
+"""jamfor sources layer."""

@@ -1,0 +1,1 @@
+"""jamfor transforms.kolada layer."""

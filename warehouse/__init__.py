@@ -1,0 +1,1 @@
+"""jamfor warehouse layer."""
