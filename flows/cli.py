@@ -1,14 +1,100 @@
-"""The `jamfor` command line (placeholder until the spine lands)."""
+"""The `jamfor` command line: fetch, load, status, docs, replay, demo, serve."""
 
 from __future__ import annotations
 
+import argparse
 import sys
+from collections.abc import Callable, Sequence
+
+from flows.config import quiet_prefect_defaults
+
+EXIT_USAGE = 2
+EXIT_FAILED = 1
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `jamfor` console script."""
-    print("jamfor: not yet wired", file=sys.stderr)
-    return 2
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line and exit with status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog.split()[0]} --help)\n")
+
+
+def _common(parser: argparse.ArgumentParser, *, warehouse: bool = True, kolada: bool = True) -> None:
+    parser.add_argument("--data-dir", help="raw store and run log directory (JAMFOR_DATA_DIR, default data)")
+    if warehouse:
+        parser.add_argument("--warehouse", help="published DuckDB file (JAMFOR_WAREHOUSE)")
+    if kolada:
+        parser.add_argument("--kolada-url", help="Kolada v3 base URL (JAMFOR_KOLADA_URL)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser (also used by the tests)."""
+    parser = _Parser(prog="jamfor", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    fetch = sub.add_parser("fetch", help="fetch a scope's raw pages into the raw store")
+    fetch.add_argument("--kpi", help="comma-separated KPI ids, e.g. N31807,U21468")
+    fetch.add_argument("--years", help="YYYY, YYYY-YYYY or YYYY- (open end = this year)")
+    fetch.add_argument("--municipality", help="comma-separated municipality ids (default: all)")
+    fetch.add_argument("--metadata", action="store_true", help="fetch all metadata catalogues")
+    fetch.add_argument("--from-date", help="only values changed after YYYY-MM-DD")
+    _common(fetch, warehouse=False)
+
+    load = sub.add_parser("load", help="run a load flow into the warehouse")
+    load.add_argument("mode", choices=["yearly", "monthly", "backfill"])
+    load.add_argument("--scope", default="default", help="scope name (default, demo) or YAML file")
+    load.add_argument("--kpi", help="comma-separated KPI ids (replaces the scope's selection)")
+    load.add_argument("--years", help="YYYY-YYYY (required for backfill)")
+    _common(load)
+
+    status = sub.add_parser("status", help="last runs, watermarks, row and quarantine counts")
+    _common(status, kolada=False)
+    docs = sub.add_parser("docs", help="print the data dictionary (table and column comments) as Markdown")
+    _common(docs, kolada=False)
+
+    replay = sub.add_parser("replay", help="serve the bundled real data as a local Kolada v3 API")
+    replay.add_argument("--port", type=int, default=8765)
+    replay.add_argument("--faults", type=float, default=0.0, help="share of requests that fail (0..1)")
+    replay.add_argument("--dataset", choices=["base", "revised"], default="base")
+
+    demo = sub.add_parser("demo", help="run the yearly flow on the demo scope against the replay server")
+    _common(demo, kolada=False)
+    serve = sub.add_parser("serve", help="serve the yearly and monthly deployments (schedules)")
+    serve.add_argument("--scope", default="default")
+    return parser
+
+
+def _handlers() -> dict[str, Callable[[argparse.Namespace], int]]:
+    from flows import commands
+
+    return {
+        "fetch": commands.fetch,
+        "load": commands.load,
+        "status": commands.status,
+        "docs": commands.docs,
+        "replay": commands.replay,
+        "demo": commands.demo,
+        "serve": commands.serve,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `jamfor` console script; failures print one line and exit non-zero."""
+    args = build_parser().parse_args(argv)
+    quiet_prefect_defaults()
+    from flows.scope import ScopeError
+
+    try:
+        return _handlers()[args.command](args)
+    except ScopeError as exc:
+        print(f"jamfor: error: {exc}".splitlines()[0], file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("jamfor: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the CLI's contract: one line, non-zero exit
+        print(f"jamfor: {args.command} failed: {type(exc).__name__}: {exc}".splitlines()[0], file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

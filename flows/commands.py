@@ -1,0 +1,185 @@
+"""What each `jamfor` sub-command does; argument parsing lives in flows.cli."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import time
+from datetime import date
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from flows.config import Paths
+from flows.scope import ScopeError, parse_kpis, parse_years
+
+console = Console(stderr=True)
+MUNICIPALITY_ID = re.compile(r"^(\d{4}|G\d+)$")
+
+
+def _ids(text: str | None, pattern: re.Pattern[str], what: str) -> list[str] | None:
+    if not text:
+        return None
+    ids = [part.strip() for part in text.split(",") if part.strip()]
+    bad = [i for i in ids if not pattern.match(i)]
+    if bad or not ids:
+        raise ScopeError(f"malformed {what} ids: {', '.join(bad) or text!r}")
+    return ids
+
+
+def _from_date(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise ScopeError(f"malformed --from-date {text!r}: use YYYY-MM-DD") from exc
+
+
+def fetch(args: argparse.Namespace) -> int:
+    """Fetch metadata and/or values into the raw store with a progress bar and a closing summary."""
+    from sources.kolada.client import KoladaClient
+    from sources.kolada.rawstore import RawStore, new_fetch_id
+    from sources.kolada.settings import KoladaSettings
+
+    kpis = list(parse_kpis(args.kpi)) if args.kpi else None
+    years = [str(y) for y in parse_years(args.years)] if args.years else None
+    municipalities = _ids(args.municipality, MUNICIPALITY_ID, "municipality")
+    from_date = _from_date(args.from_date)
+    if not args.metadata and sum(x is not None for x in (kpis, years, municipalities)) < 2:
+        raise ScopeError("give --metadata, or at least two of --kpi, --years, --municipality")
+    paths = Paths.from_env(args.data_dir)
+    settings = KoladaSettings.from_env(base_url=args.kolada_url)
+    store = RawStore(paths.data_dir, new_fetch_id())
+    started = time.perf_counter()
+    results = []
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed} pages"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as progress:
+        bars: dict[str, int] = {}
+
+        def on_page(endpoint: str, pages: int) -> None:
+            if endpoint not in bars:
+                bars[endpoint] = progress.add_task(endpoint, total=None)
+            progress.update(bars[endpoint], completed=pages)
+
+        client = KoladaClient(settings, store, progress=on_page)
+        if args.metadata:
+            for entity in ("kpi", "municipality", "municipality_groups", "kpi_groups", "ou"):
+                results.append(client.metadata(entity))
+        if kpis or years or municipalities:
+            results.append(
+                client.data(kpi=kpis, municipality=municipalities, year=years, from_date=from_date)
+            )
+    elapsed = time.perf_counter() - started
+    stats = client.stats
+    pages = sum(r.pages for r in results)
+    rows = sum(r.values or r.items for r in results)
+    console.print(
+        f"fetched {pages} pages, {rows:,} rows, {stats.get('retries', 0)} retries in {elapsed:.1f} s "
+        f"({pages / elapsed if elapsed else 0:.1f} pages/s) into {store.directory}"
+    )
+    for result in results:
+        for segment, missing in result.missing_ids.items():
+            if missing:
+                console.print(
+                    f"[yellow]warning:[/] {result.endpoint}: {len(missing)} {segment} ids came back "
+                    f"empty: {', '.join(missing[:20])}{' …' if len(missing) > 20 else ''}"
+                )
+    return 0
+
+
+def load(args: argparse.Namespace) -> int:
+    """Run a load flow and print its report; a failure exits non-zero with the reason on one line."""
+    if args.mode == "backfill" and not args.years:
+        raise ScopeError("backfill needs --years, e.g. --years 2015-2020")
+    from flows.scope import load_scope, with_overrides
+
+    with_overrides(load_scope(args.scope), kpis=args.kpi, years=args.years)
+    from flows import kolada_flows
+
+    flow_fn = {"yearly": kolada_flows.yearly, "monthly": kolada_flows.monthly}.get(args.mode)
+    common = {
+        "scope": args.scope,
+        "kpis": args.kpi,
+        "kolada_url": args.kolada_url,
+        "warehouse": args.warehouse,
+        "data_dir": args.data_dir,
+    }
+    console.print(f"jamfor: starting the {args.mode} load (Prefect starts a temporary server if none is set)")
+    if flow_fn is None:
+        result = kolada_flows.backfill(years=args.years, **common)
+    else:
+        result = flow_fn(years=args.years, **common)
+    print(result["report"])
+    return 0
+
+
+def status(args: argparse.Namespace) -> int:
+    """Print the last runs (failed ones too), watermarks, row counts and quarantine counts."""
+    from warehouse.status import format_summary, summary
+
+    from flows import runlog
+
+    paths = Paths.from_env(args.data_dir, args.warehouse)
+    if paths.warehouse.exists():
+        print(format_summary(summary(paths.warehouse)))
+    else:
+        print(f"no warehouse at {paths.warehouse} yet")
+    recent = runlog.tail(paths.run_log, 10)
+    if recent:
+        print("\nLast runs (run log, failed runs included):")
+        for rec in recent:
+            print(
+                f"  {rec.get('started_at', '?')}  {rec.get('flow', '?'):<16} {rec.get('status', '?'):<10} "
+                f"{rec.get('message') or ''}"
+            )
+    return 0
+
+
+def docs(args: argparse.Namespace) -> int:
+    """Print the data dictionary of the warehouse (or of an empty one when none exists yet)."""
+    from warehouse.docs import data_dictionary_for
+
+    paths = Paths.from_env(args.data_dir, args.warehouse)
+    print(data_dictionary_for(paths.warehouse))
+    return 0
+
+
+def replay(args: argparse.Namespace) -> int:
+    """Serve the replay Kolada v3 API in the foreground until interrupted."""
+    from sources.kolada.replay.server import ReplayServer
+
+    server = ReplayServer(port=args.port).start()
+    server.set_dataset(args.dataset)
+    if args.faults:
+        server.set_faults(args.faults)
+    console.print(
+        f"replay Kolada v3 at {server.base_url} (dataset {args.dataset}, faults {args.faults:.0%}); "
+        "Ctrl-C stops"
+    )
+    try:
+        while True:
+            time.sleep(3600)
+    finally:
+        server.stop()
+
+
+def demo(args: argparse.Namespace) -> int:
+    """The main job on the bundled snapshot: yearly load of the demo scope, then a look at the marts."""
+    from flows.demo import run_demo
+
+    return run_demo(Paths.from_env(args.data_dir, args.warehouse), console)
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Serve the scheduled deployments from this process (`prefect.yaml` is the declarative route)."""
+    from flows.deployments import serve_all
+
+    serve_all(args.scope)
+    return 0

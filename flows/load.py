@@ -1,0 +1,191 @@
+"""Turn one fetch (raw pages) into a published warehouse: validate, transform, merge, rebuild marts."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from transforms.kolada.values import flatten_values
+
+from flows.config import Paths
+from sources.kolada.rawstore import read_pages
+from transforms.kolada import metadata as meta_tf
+from warehouse import history, marts, quarantine, runs
+from warehouse.publish import building
+
+METADATA_ENDPOINTS = ("kpi", "municipality", "municipality_groups", "kpi_groups", "ou")
+
+
+class ReconciliationError(RuntimeError):
+    """Rows in did not equal rows loaded plus rows quarantined: something was lost or invented."""
+
+
+@dataclass
+class LoadSummary:
+    """What one load did, per entity and in total (rows in = loaded + quarantined)."""
+
+    run_id: str
+    flow: str
+    rows_in: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    inserted: int = 0
+    revised: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    entities: dict[str, dict[str, int]] = field(default_factory=dict)
+    marts: dict[str, int] = field(default_factory=dict)
+    elapsed_s: float = 0.0
+
+    def add(
+        self, entity: str, stats: history.MergeStats, quarantined: int, rows_in: int | None = None
+    ) -> None:
+        """Fold one entity's merge statistics and quarantine count into the totals.
+
+        `rows_in` is the raw record count the transform saw; it must equal loaded + quarantined.
+        """
+        if rows_in is not None and rows_in != stats.rows_in + quarantined:
+            raise ReconciliationError(
+                f"{entity}: {rows_in} rows in but {stats.rows_in} loaded + {quarantined} quarantined"
+            )
+        self.entities[entity] = {**asdict(stats), "quarantined": quarantined}
+        self.rows_in += stats.rows_in + quarantined
+        self.rows_loaded += stats.rows_in
+        self.rows_quarantined += quarantined
+        self.inserted += stats.inserted
+        self.revised += stats.revised
+        self.deleted += stats.deleted
+        self.unchanged += stats.unchanged
+
+    def counts(self) -> dict[str, int]:
+        """The totals as stored in meta.load_run."""
+        return {
+            "rows_in": self.rows_in,
+            "rows_loaded": self.rows_loaded,
+            "rows_quarantined": self.rows_quarantined,
+            "rows_inserted": self.inserted,
+            "rows_revised": self.revised,
+            "rows_deleted": self.deleted,
+            "rows_unchanged": self.unchanged,
+        }
+
+
+@dataclass
+class Transformed:
+    """Validated frames ready to merge, plus everything quarantined on the way."""
+
+    dimensions: dict[str, tuple[pl.DataFrame, tuple[str, ...]]]
+    values: pl.DataFrame
+    values_in: int
+    quarantine: dict[str, pl.DataFrame]
+    manifest: pl.DataFrame
+
+
+def transform_fetch(fetch_dir: Path) -> Transformed:
+    """Read a fetch's raw pages and produce validated dimension and value frames (pure after reading)."""
+    pages = {ep: read_pages(fetch_dir, ep) for ep in (*METADATA_ENDPOINTS, "data")}
+    dims: dict[str, tuple[pl.DataFrame, tuple[str, ...]]] = {}
+    quarantined: dict[str, pl.DataFrame] = {}
+
+    kpi_meta = None
+    if pages["kpi"].height:
+        kpi, quarantined["kpi"] = meta_tf.kpi_dimension(pages["kpi"])
+        dims["core.kpi"] = (kpi, ("kpi_id",))
+        kpi_meta = kpi.select("kpi_id", "prel_publication_date", "publication_date", "publ_period")
+    if pages["municipality"].height:
+        muni, quarantined["municipality"] = meta_tf.municipality_dimension(
+            pages["municipality"], pages["municipality_groups"]
+        )
+        dims["core.municipality"] = (muni, ("municipality_id",))
+        if pages["municipality_groups"].height:
+            groups, members, quarantined["municipality_group"] = meta_tf.municipality_groups(
+                pages["municipality_groups"], muni
+            )
+            dims["core.municipality_group"] = (groups, ("group_id",))
+            dims["core.municipality_group_member"] = (members, ("group_id", "member_id"))
+    if pages["kpi_groups"].height:
+        kgroups, kmembers, quarantined["kpi_group"] = meta_tf.kpi_groups(pages["kpi_groups"])
+        dims["core.kpi_group"] = (kgroups, ("kpi_group_id",))
+        dims["core.kpi_group_member"] = (kmembers, ("kpi_group_id", "kpi_id"))
+    if pages["ou"].height:
+        ou, quarantined["ou"] = meta_tf.ou_dimension(pages["ou"])
+        dims["core.ou"] = (ou, ("ou_id",))
+
+    values = flatten_values(pages["data"], kpi_meta)
+    quarantined["value"] = values.quarantine
+    manifest = pl.concat([_manifest(frame, fetch_dir) for frame in pages.values()], how="vertical")
+    return Transformed(dims, values.valid, values.rows_in, quarantined, manifest)
+
+
+def _manifest(pages: pl.DataFrame, fetch_dir: Path) -> pl.DataFrame:
+    return pages.select(
+        "url",
+        "fetched_at",
+        "status",
+        "sha256",
+        pl.col("body").str.len_bytes().cast(pl.Int64).alias("n_bytes"),
+        "endpoint",
+        (pl.lit(str(fetch_dir) + "/") + pl.col("endpoint") + pl.lit(".ndjson")).alias("raw_path"),
+    )
+
+
+def load_fetch(
+    paths: Paths,
+    fetch_dir: Path,
+    *,
+    run_id: str,
+    flow_name: str,
+    scope: dict[str, Any],
+    as_of: datetime,
+    value_scope: history.ValueScope | None,
+    watermark: tuple[str, date] | None,
+    lock_held: bool = False,
+) -> LoadSummary:
+    """Load one fetch into a build copy of the warehouse and publish it atomically.
+
+    `value_scope` set means a full refresh of those KPIs/years (absent values become tombstones);
+    None means an incremental load (only what the pages say changes). `watermark` is
+    (scope_key, date) to store for the next incremental run.
+    """
+    started = time.perf_counter()
+    data = transform_fetch(fetch_dir)
+    summary = LoadSummary(run_id=run_id, flow=flow_name)
+    with building(paths.warehouse, run_id=run_id, lock_held=lock_held) as con:
+        runs.start_run(con, run_id=run_id, flow=flow_name, scope=json.dumps(scope), started_at=as_of)
+        with history.transaction(con):
+            for table, (frame, keys) in data.dimensions.items():
+                stats = history.merge_dimension(
+                    con, table, frame, key_cols=keys, run_id=run_id, as_of=as_of, full_snapshot=True
+                )
+                summary.add(table, stats, _quarantined(data, table))
+            stats = history.merge_values(con, data.values, run_id=run_id, as_of=as_of, scope=value_scope)
+            summary.add(
+                "core.kpi_value_history", stats, data.quarantine["value"].height, rows_in=data.values_in
+            )
+            quarantine.record(con, pl.concat(list(data.quarantine.values()), how="vertical"), run_id=run_id)
+            runs.record_pages(con, run_id, data.manifest)
+            if watermark is not None:
+                runs.set_watermark(con, "kolada", watermark[0], watermark[1], run_id=run_id)
+        summary.marts = marts.rebuild(con)
+        summary.elapsed_s = time.perf_counter() - started
+        runs.finish_run(con, run_id, summary.counts(), status="completed", message="")
+    return summary
+
+
+_QUARANTINE_ENTITY = {
+    "core.kpi": "kpi",
+    "core.municipality": "municipality",
+    "core.municipality_group": "municipality_group",
+    "core.kpi_group": "kpi_group",
+    "core.ou": "ou",
+}
+
+
+def _quarantined(data: Transformed, table: str) -> int:
+    entity = _QUARANTINE_ENTITY.get(table)
+    return data.quarantine[entity].height if entity in data.quarantine else 0

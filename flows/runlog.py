@@ -1,0 +1,34 @@
+"""An append-only NDJSON log of every run, including failed runs that never reach the warehouse."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+
+def append(path: Path, record: dict[str, Any]) -> None:
+    """Append one run record (one JSON line); the directory is created when missing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps({"logged_at": datetime.now(UTC).isoformat(), **record}, default=str, ensure_ascii=False)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(line + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def tail(path: Path, n: int = 10) -> list[dict[str, Any]]:
+    """The last n run records, newest last; an unreadable line is reported, not skipped silently."""
+    if not path.is_file():
+        return []
+    records: list[dict[str, Any]] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            records.append({"status": "unreadable", "message": f"{path}:{number} is not valid JSON"})
+    return records[-n:]

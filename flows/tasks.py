@@ -1,0 +1,136 @@
+"""Coarse Prefect tasks: one per endpoint batch or per load, never per KPI or municipality."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from flows.config import Paths
+from flows.load import LoadSummary, load_fetch
+from flows.scope import Scope, resolve_kpis
+from sources.http import SourceHTTPError
+from sources.kolada.client import FetchResult, KoladaClient
+from sources.kolada.rawstore import RawStore, read_pages
+from sources.kolada.settings import KoladaSettings
+from transforms.kolada import metadata as meta_tf
+from warehouse.history import ValueScope
+
+METADATA_ENTITIES = ("kpi", "municipality", "municipality_groups", "kpi_groups", "ou")
+
+
+def transient_failure(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry a fetch task only when the cause was transient (network, 429, 5xx), never a 4xx."""
+    exc = getattr(state, "data", None)
+    if isinstance(exc, SourceHTTPError):
+        return exc.status is None or exc.status == 429 or exc.status >= 500
+    return False
+
+
+@task(
+    name="fetch-metadata",
+    cache_policy=NO_CACHE,
+    retries=1,
+    retry_delay_seconds=5,
+    retry_condition_fn=transient_failure,
+)
+def fetch_metadata(settings: KoladaSettings, data_dir: Path, fetch_id: str) -> dict[str, FetchResult]:
+    """Fetch every Kolada metadata catalogue (all pages) into the raw store."""
+    client = KoladaClient(settings, RawStore(data_dir, fetch_id))
+    return {entity: client.metadata(entity) for entity in METADATA_ENTITIES}
+
+
+@task(name="resolve-scope", cache_policy=NO_CACHE)
+def resolve_scope(scope: Scope, fetch_dir: Path) -> list[str]:
+    """The KPI ids the scope selects from the catalogue just fetched; explicit ids are always kept."""
+    kpi_dim, _ = meta_tf.kpi_dimension(read_pages(fetch_dir, "kpi"))
+    _, members, _ = meta_tf.kpi_groups(read_pages(fetch_dir, "kpi_groups"))
+    return resolve_kpis(scope, kpi_dim, members)
+
+
+@task(
+    name="fetch-values",
+    cache_policy=NO_CACHE,
+    retries=1,
+    retry_delay_seconds=5,
+    retry_condition_fn=transient_failure,
+)
+def fetch_values(
+    settings: KoladaSettings,
+    data_dir: Path,
+    fetch_id: str,
+    kpis: list[str],
+    years: list[int],
+    from_date: date | None,
+) -> FetchResult:
+    """Fetch the values of the KPIs for the years (every unit), optionally only changes since from_date."""
+    client = KoladaClient(settings, RawStore(data_dir, fetch_id))
+    return client.data(kpi=kpis, year=[str(y) for y in years], from_date=from_date)
+
+
+@task(name="load-warehouse", cache_policy=NO_CACHE)
+def load_warehouse(
+    paths: Paths,
+    fetch_dir: Path,
+    run_id: str,
+    flow_name: str,
+    scope: dict[str, Any],
+    as_of: datetime,
+    value_scope: ValueScope | None,
+    watermark: tuple[str, date] | None,
+) -> LoadSummary:
+    """Validate, transform and merge the fetch into a build copy, rebuild marts, publish atomically."""
+    return load_fetch(
+        paths,
+        fetch_dir,
+        run_id=run_id,
+        flow_name=flow_name,
+        scope=scope,
+        as_of=as_of,
+        value_scope=value_scope,
+        watermark=watermark,
+        lock_held=True,
+    )
+
+
+def summary_markdown(summary: LoadSummary, fetched: dict[str, FetchResult], elapsed_s: float) -> str:
+    """The run report: pages and rows fetched, rows loaded, quarantined, revised and deleted."""
+    lines = [
+        f"# {summary.flow} run `{summary.run_id}`",
+        "",
+        f"Rows in {summary.rows_in:,} = loaded {summary.rows_loaded:,} + quarantined "
+        f"{summary.rows_quarantined:,}. New versions {summary.inserted:,}, revised {summary.revised:,}, "
+        f"deleted {summary.deleted:,}, unchanged {summary.unchanged:,}. Elapsed {elapsed_s:.1f} s.",
+        "",
+        "| fetched | pages | items | missing ids |",
+        "|---|---:|---:|---|",
+    ]
+    for name, result in fetched.items():
+        missing = ", ".join(f"{k}: {len(v)}" for k, v in result.missing_ids.items() if v) or "none"
+        lines.append(f"| {name} | {result.pages} | {result.items:,} | {missing} |")
+    lines += [
+        "",
+        "| table | rows in | new | revised | deleted | unchanged | quarantined |",
+        "|---|" + "---:|" * 6,
+    ]
+    for table, s in summary.entities.items():
+        lines.append(
+            f"| {table} | {s['rows_in']:,} | {s['inserted']:,} | {s['revised']:,} | {s['deleted']:,} "
+            f"| {s['unchanged']:,} | {s['quarantined']:,} |"
+        )
+    lines += ["", "| mart | rows |", "|---|---:|"] + [f"| {m} | {n:,} |" for m, n in summary.marts.items()]
+    return "\n".join(lines)
+
+
+@task(name="publish-report", cache_policy=NO_CACHE)
+def publish_report(summary: LoadSummary, fetched: dict[str, FetchResult], elapsed_s: float) -> str:
+    """Attach the run report to the flow run as a Markdown artifact and return it."""
+    markdown = summary_markdown(summary, fetched, elapsed_s)
+    create_markdown_artifact(
+        markdown, key=f"{summary.flow.replace('_', '-')}-summary", description="Load summary"
+    )
+    return markdown

@@ -1,0 +1,44 @@
+"""The CLI's contract: usage errors are one line with exit code 2; help works."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from flows.cli import main
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["fetch", "--bogus"],
+        ["fetch", "--kpi", "N31807,X12", "--years", "2015-2022"],
+        ["fetch", "--kpi", "N31807", "--years", "20x1"],
+        ["fetch", "--kpi", "N31807"],
+        ["fetch", "--municipality", "180", "--years", "2020"],
+        ["fetch", "--kpi", "N31807", "--years", "2020", "--from-date", "2020-13-01"],
+        ["load", "weekly"],
+        ["load", "backfill"],
+        ["load", "yearly", "--years", "1800-1900"],
+        ["load", "yearly", "--scope", "no-such-scope"],
+        [],
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    try:
+        code = main(argv)
+    except SystemExit as exc:
+        code = exc.code
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert err and len(err.splitlines()) == 1, err
+
+
+def test_console_script_help_runs() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "--help"], capture_output=True, text=True, check=True
+    )
+    for command in ("fetch", "load", "status", "docs", "replay", "demo"):
+        assert command in out.stdout
