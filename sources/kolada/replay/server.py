@@ -1,0 +1,172 @@
+"""ReplayServer: a local Kolada v3 API on the stdlib ThreadingHTTPServer, with faults and a request log.
+
+Real Kolada values (open-numbers' 2024 v2 scrape, rKolada's 2026 v3 metadata) are served in v3 page
+shape; the "revised" dataset is a synthetic, seeded modification (see dataset.py). Control endpoints
+under /_replay/ are never faulted, delayed or logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+
+from sources.kolada.replay.dataset import DATASETS, ReplayDataset, load_dataset
+from sources.kolada.replay.faults import ALL_FAULTS, DEFAULT_RETRY_AFTER, DEFAULT_SLOW_SECONDS, FaultPlan
+from sources.kolada.replay.handler import ReplayHandler, RequestRecord
+
+logger = logging.getLogger(__name__)
+
+# The stdlib default backlog (5) refuses connections under the concurrency tests use.
+REQUEST_QUEUE_SIZE = 128
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = REQUEST_QUEUE_SIZE
+
+    def __init__(self, address: tuple[str, int], replay: ReplayServer) -> None:
+        super().__init__(address, ReplayHandler)
+        self.replay = replay
+
+    def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
+        logger.exception("replay server: error while handling a request from %s", client_address)
+
+
+class ReplayServer:
+    """A local Kolada v3 replay API; use as a context manager or start()/stop()."""
+
+    def __init__(self, fixtures_dir: Path | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._fixtures_dir = fixtures_dir
+        self._host = host
+        self._port = port
+        self._lock = threading.Lock()
+        self._log: list[RequestRecord] = []
+        self._dataset_name = "base"
+        self._latency = 0.0
+        self._faults = FaultPlan()
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> ReplayServer:
+        """Load the dataset (cached), bind and serve in a daemon thread."""
+        if self._httpd is not None:
+            raise RuntimeError("replay server already started")
+        _ = self.dataset
+        self._httpd = _HTTPServer((self._host, self._port), self)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="kolada-replay", daemon=True)
+        self._thread.start()
+        logger.info("kolada replay server listening on %s", self.base_url)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port (idempotent)."""
+        if self._httpd is None:
+            return
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join()
+        self._httpd = None
+        self._thread = None
+
+    def __enter__(self) -> ReplayServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        """The bound port (after start())."""
+        if self._httpd is None:
+            raise RuntimeError("replay server not started")
+        return int(self._httpd.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        """E.g. "http://127.0.0.1:8765/v3"."""
+        host = "127.0.0.1" if self._host in ("", "0.0.0.0") else self._host
+        return f"http://{host}:{self.port}/v3"
+
+    @property
+    def dataset(self) -> ReplayDataset:
+        """The loaded fixtures (shared, cached per fixtures dir)."""
+        return load_dataset(self._fixtures_dir)
+
+    @property
+    def dataset_name(self) -> str:
+        """ "base" or "revised"."""
+        with self._lock:
+            return self._dataset_name
+
+    def set_dataset(self, name: str) -> None:
+        """Serve the "base" (real) or "revised" (synthetic revision) values from now on."""
+        if name not in DATASETS:
+            raise ValueError(f"unknown dataset {name!r}; expected one of {DATASETS}")
+        # Build the revision here, not inside the first request that needs it.
+        self.dataset.values(name)
+        with self._lock:
+            self._dataset_name = name
+
+    @property
+    def faults(self) -> FaultPlan:
+        """The fault plan the request handler draws from."""
+        return self._faults
+
+    def set_faults(
+        self,
+        rate: float,
+        kinds: Sequence[str] = ALL_FAULTS,
+        seed: int = 0,
+        retry_after: float = DEFAULT_RETRY_AFTER,
+        slow_seconds: float = DEFAULT_SLOW_SECONDS,
+    ) -> None:
+        """Fault a seeded-random fraction `rate` of /v3 requests with kinds from `kinds`."""
+        self._faults.configure(rate, kinds, seed, retry_after, slow_seconds)
+
+    def fail_next(self, n: int, kind: str) -> None:
+        """Force the next `n` /v3 requests to fault with `kind`."""
+        self._faults.force(n, kind)
+
+    @property
+    def latency(self) -> float:
+        """Fixed delay (seconds) before every /v3 reply."""
+        with self._lock:
+            return self._latency
+
+    def set_latency(self, seconds: float) -> None:
+        """Add a fixed delay to every /v3 reply (benchmarks)."""
+        if seconds < 0:
+            raise ValueError(f"latency must be >= 0, got {seconds}")
+        with self._lock:
+            self._latency = float(seconds)
+
+    @property
+    def request_log(self) -> list[RequestRecord]:
+        """A snapshot of the /v3 requests seen so far, in arrival order."""
+        with self._lock:
+            return sorted(self._log, key=lambda r: r.arrived_monotonic)
+
+    def reset_log(self) -> None:
+        """Forget all logged requests."""
+        with self._lock:
+            self._log.clear()
+
+    def reset(self) -> None:
+        """Back to defaults: empty log, no faults, no latency, base dataset."""
+        self._faults.reset()
+        with self._lock:
+            self._log.clear()
+            self._latency = 0.0
+            self._dataset_name = "base"
+
+    def record(self, record: RequestRecord) -> None:
+        """Append to the request log (called by the handler before it sends the reply)."""
+        with self._lock:
+            self._log.append(record)
