@@ -1,0 +1,66 @@
+"""Render the warehouse's data dictionary (tables, columns, types, comments) as Markdown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from warehouse.ddl import ensure_schema
+from warehouse.publish import connect_readonly
+from warehouse.spec import LAYER_DESCRIPTIONS, LAYERS
+
+_CATALOG_SQL = """
+    SELECT t.schema_name, t.table_name, coalesce(t.comment, '') AS table_comment,
+           c.column_name, c.data_type, coalesce(c.comment, '') AS column_comment
+    FROM duckdb_tables() AS t
+    JOIN duckdb_columns() AS c
+      ON c.database_name = t.database_name AND c.schema_name = t.schema_name AND c.table_name = t.table_name
+    WHERE t.database_name = current_database() AND list_contains($layers, t.schema_name)
+    ORDER BY list_position($layers, t.schema_name), t.table_name, c.column_index
+"""
+
+
+def _cell(text: str) -> str:
+    # Pipes and newlines would break the Markdown table row.
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def data_dictionary(con: duckdb.DuckDBPyConnection) -> str:
+    """Markdown: per layer (raw, staging, core, mart, meta) each table, its comment and its columns."""
+    rows = con.execute(_CATALOG_SQL, {"layers": list(LAYERS)}).fetchall()
+    by_table: dict[tuple[str, str], tuple[str, list[tuple[str, str, str]]]] = {}
+    for schema, name, table_comment, column, dtype, column_comment in rows:
+        by_table.setdefault((schema, name), (table_comment, []))[1].append((column, dtype, column_comment))
+    lines = [
+        "# jamfor data dictionary",
+        "",
+        "Generated from the warehouse's own COMMENTs. Values are raw as published; Källa: Kolada.",
+    ]
+    for layer in LAYERS:
+        lines += ["", f"## {layer}", "", LAYER_DESCRIPTIONS[layer]]
+        tables = [(name, entry) for (schema, name), entry in by_table.items() if schema == layer]
+        for name, (table_comment, columns) in tables:
+            lines += [
+                "",
+                f"### {layer}.{name}",
+                "",
+                _cell(table_comment),
+                "",
+                "| column | type | comment |",
+                "|---|---|---|",
+            ]
+            lines += [f"| {col} | {dtype} | {_cell(comment)} |" for col, dtype, comment in columns]
+    return "\n".join(lines) + "\n"
+
+
+def data_dictionary_for(warehouse_path: Path) -> str:
+    """The dictionary of the published file, or of an empty in-memory warehouse when none exists yet."""
+    path = Path(warehouse_path)
+    con = connect_readonly(path) if path.is_file() else duckdb.connect(":memory:")
+    try:
+        if not path.is_file():
+            ensure_schema(con)
+        return data_dictionary(con)
+    finally:
+        con.close()

@@ -1,0 +1,268 @@
+"""SCD2 merges of Polars frames into the core tables, as set-based SQL inside the caller's transaction.
+
+A merge registers the frame with DuckDB (zero copy), computes the changed and vanished keys in temp
+tables, closes the superseded current versions with one UPDATE and appends the new versions with one
+INSERT ordered by key. No Python row loops and no executemany.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from datetime import datetime
+
+import duckdb
+import polars as pl
+
+from warehouse.ddl import quote, scalar
+from warehouse.spec import table as table_spec
+
+VALUES_TABLE = "core.kpi_value_history"
+VALUE_KEY: tuple[str, ...] = ("kpi_id", "municipality_id", "year", "gender")
+# fetched_at and source are provenance, not content: a refetch of the same number is not a revision.
+VALUE_COMPARED: tuple[str, ...] = ("value", "count", "status", "is_deleted", "is_preliminary")
+VALUE_FRAME_SCHEMA: dict[str, pl.DataType] = {
+    "kpi_id": pl.String(),
+    "municipality_id": pl.String(),
+    "year": pl.Int32(),
+    "gender": pl.String(),
+    "value": pl.Float64(),
+    "count": pl.Int64(),
+    "status": pl.String(),
+    "is_deleted": pl.Boolean(),
+    "is_preliminary": pl.Boolean(),
+    "fetched_at": pl.Datetime("us", "UTC"),
+    "source": pl.String(),
+}
+_INCOMING = "_jamfor_incoming"
+
+
+@dataclass
+class MergeStats:
+    """What one merge did. `deleted` counts every tombstone written (sent by the source or inferred)."""
+
+    rows_in: int = 0
+    inserted: int = 0
+    revised: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+
+    def __add__(self, other: MergeStats) -> MergeStats:
+        return MergeStats(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+
+    def as_counts(self) -> dict[str, int]:
+        """The matching meta.load_run counter columns (rows_in, rows_inserted, ...)."""
+        return {
+            f.name if f.name == "rows_in" else f"rows_{f.name}": getattr(self, f.name) for f in fields(self)
+        }
+
+
+@dataclass
+class ValueScope:
+    """A full refresh: every value of these kpis (optionally only these years / units) was requested."""
+
+    kpi_ids: list[str]
+    years: list[int] | None = None
+    municipality_ids: list[str] | None = None
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN ... COMMIT; ROLLBACK and re-raise on any error."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def _check_frame(frame: pl.DataFrame, key: Sequence[str], what: str) -> None:
+    if frame.select(pl.any_horizontal(pl.col(list(key)).is_null()).any()).item():
+        raise ValueError(f"{what}: null in key columns {list(key)}")
+    duplicated = pl.struct(list(key)).is_duplicated()
+    if frame.select(duplicated.any()).item():
+        dupes = frame.filter(duplicated)
+        sample = dupes.select(list(key)).unique().head(3).to_dicts()
+        raise ValueError(f"{what}: {dupes.height} rows share a natural key {list(key)}, e.g. {sample}")
+
+
+def _check_as_of(con: duckdb.DuckDBPyConnection, table: str, as_of: datetime) -> None:
+    if as_of.tzinfo is None:
+        raise ValueError("as_of must be timezone-aware (UTC)")
+    latest = scalar(con, f"SELECT max(valid_from) FROM {table}")
+    if latest is not None and as_of < latest:
+        raise ValueError(f"as_of {as_of.isoformat()} is before the latest version in {table} ({latest})")
+
+
+def _on(key: Sequence[str], left: str, right: str) -> str:
+    return " AND ".join(f"{left}.{quote(k)} = {right}.{quote(k)}" for k in key)
+
+
+def _apply(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    key: Sequence[str],
+    columns: Sequence[str],
+    *,
+    changed_where: str,
+    gone: tuple[str, dict[str, object]] | None,
+    run_id: str,
+    as_of: datetime,
+    rows_in: int,
+) -> MergeStats:
+    """Shared SCD2 core: stage changed/vanished rows, close old versions, append new ones, count."""
+    cols = ", ".join(quote(c) for c in columns)
+    keys = ", ".join(quote(k) for k in key)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _jamfor_changes AS "
+        f"SELECT i.*, h.{quote(key[0])} IS NOT NULL AS _had_current FROM {_INCOMING} AS i "
+        f"LEFT JOIN {table} AS h ON {_on(key, 'h', 'i')} AND h.valid_to IS NULL "
+        f"WHERE h.{quote(key[0])} IS NULL OR {changed_where}"
+    )
+    gone_sql, gone_params = gone or (f"SELECT {cols}, _had_current FROM _jamfor_changes WHERE FALSE", {})
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _jamfor_gone AS {gone_sql}", gone_params)
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW _jamfor_new AS SELECT {cols}, _had_current FROM _jamfor_changes "
+        f"UNION ALL SELECT {cols}, _had_current FROM _jamfor_gone"
+    )
+    con.execute(
+        f"UPDATE {table} AS h SET valid_to = $as_of "
+        f"FROM (SELECT {keys} FROM _jamfor_new WHERE _had_current) AS n "
+        f"WHERE {_on(key, 'h', 'n')} AND h.valid_to IS NULL",
+        {"as_of": as_of},
+    )
+    con.execute(
+        f"INSERT INTO {table} ({cols}, valid_from, valid_to, load_run_id) "
+        f"SELECT {cols}, $as_of, NULL, $run_id FROM _jamfor_new ORDER BY {keys}",
+        {"as_of": as_of, "run_id": run_id},
+    )
+    inserted, revised, deleted, changed = con.execute(
+        "SELECT count(*) FILTER (NOT _had_current AND NOT is_deleted), "
+        "count(*) FILTER (_had_current AND NOT is_deleted), count(*) FILTER (is_deleted), "
+        "(SELECT count(*) FROM _jamfor_changes) FROM _jamfor_new"
+    ).fetchall()[0]
+    con.execute("DROP VIEW _jamfor_new")
+    con.execute("DROP TABLE _jamfor_changes")
+    con.execute("DROP TABLE _jamfor_gone")
+    return MergeStats(rows_in, inserted, revised, deleted, rows_in - changed)
+
+
+def _distinct(columns: Sequence[str]) -> str:
+    # IS DISTINCT FROM: NULL vs NULL is equal, NULL vs a value differs; DOUBLE comparison is bit-exact.
+    return " OR ".join(f"h.{quote(c)} IS DISTINCT FROM i.{quote(c)}" for c in columns)
+
+
+def merge_values(
+    con: duckdb.DuckDBPyConnection,
+    values: pl.DataFrame,
+    *,
+    run_id: str,
+    as_of: datetime,
+    scope: ValueScope | None,
+) -> MergeStats:
+    """Merge a values frame (design.md contract) into core.kpi_value_history.
+
+    `scope` set: a full refresh, so current values inside it that the frame lacks get tombstones.
+    `scope` None: an incremental load; keys absent from the frame are left alone.
+    """
+    if dict(values.schema) != VALUE_FRAME_SCHEMA:
+        raise ValueError(f"values frame schema {dict(values.schema)} != contract {VALUE_FRAME_SCHEMA}")
+    _check_frame(values, VALUE_KEY, "values frame")
+    if scope is not None and values.height == 0:
+        # An empty full refresh would tombstone everything in scope; far likelier an upstream outage.
+        raise ValueError("refusing a full-refresh merge of an empty values frame")
+    if scope is not None and not scope.kpi_ids:
+        raise ValueError("ValueScope.kpi_ids must name at least one KPI")
+    _check_as_of(con, VALUES_TABLE, as_of)
+    gone = None
+    if scope is not None:
+        gone = (
+            "SELECT h.kpi_id, h.municipality_id, h.year, h.gender, NULL::DOUBLE AS value, "
+            "NULL::BIGINT AS count, NULL::VARCHAR AS status, TRUE AS is_deleted, h.is_preliminary, "
+            "$as_of::TIMESTAMPTZ AS fetched_at, h.source, TRUE AS _had_current "
+            f"FROM {VALUES_TABLE} AS h WHERE h.valid_to IS NULL AND NOT h.is_deleted "
+            "AND list_contains($kpis::VARCHAR[], h.kpi_id) "
+            "AND ($years::INTEGER[] IS NULL OR list_contains($years::INTEGER[], h.year)) "
+            "AND ($units::VARCHAR[] IS NULL OR list_contains($units::VARCHAR[], h.municipality_id)) "
+            f"AND NOT EXISTS (SELECT 1 FROM {_INCOMING} AS i WHERE {_on(VALUE_KEY, 'i', 'h')})",
+            {
+                "as_of": as_of,
+                "kpis": list(scope.kpi_ids),
+                "years": scope.years,
+                "units": scope.municipality_ids,
+            },
+        )
+    con.register(_INCOMING, values)
+    try:
+        return _apply(
+            con,
+            VALUES_TABLE,
+            VALUE_KEY,
+            list(VALUE_FRAME_SCHEMA),
+            changed_where=_distinct(VALUE_COMPARED),
+            gone=gone,
+            run_id=run_id,
+            as_of=as_of,
+            rows_in=values.height,
+        )
+    finally:
+        con.unregister(_INCOMING)
+
+
+def merge_dimension(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    frame: pl.DataFrame,
+    *,
+    key_cols: Sequence[str],
+    run_id: str,
+    as_of: datetime,
+    full_snapshot: bool = True,
+) -> MergeStats:
+    """Merge a dimension frame (design.md contract) into an SCD2 core table such as `core.kpi`.
+
+    `full_snapshot`: the frame is the whole dimension, so current keys it lacks get a tombstone version
+    (attributes carried over, is_deleted true). A tombstoned key that reappears gets a new live version.
+    """
+    spec = table_spec(table)
+    if spec.kind != "scd2" or table == VALUES_TABLE:
+        raise ValueError(f"{table} is not an SCD2 dimension table")
+    expected = spec.business_columns
+    if sorted(frame.columns) != sorted(expected):
+        raise ValueError(f"{table} frame columns {frame.columns} != expected {expected}")
+    if not key_cols or set(key_cols) - set(expected):
+        raise ValueError(f"key_cols {list(key_cols)} must be a non-empty subset of {expected}")
+    _check_frame(frame, key_cols, f"{table} frame")
+    if full_snapshot and frame.height == 0:
+        raise ValueError(f"refusing an empty full snapshot of {table}: it would tombstone every row")
+    _check_as_of(con, table, as_of)
+    attributes = [c for c in expected if c not in key_cols]
+    changed = "h.is_deleted" + (f" OR {_distinct(attributes)}" if attributes else "")
+    gone = None
+    if full_snapshot:
+        cols = ", ".join(f"h.{quote(c)}" for c in expected)
+        gone = (
+            f"SELECT {cols}, TRUE AS is_deleted, TRUE AS _had_current FROM {table} AS h "
+            f"WHERE h.valid_to IS NULL AND NOT h.is_deleted "
+            f"AND NOT EXISTS (SELECT 1 FROM {_INCOMING} AS i WHERE {_on(key_cols, 'i', 'h')})",
+            {},
+        )
+    # Live rows carry is_deleted = false so the shared staging SQL treats both merges alike.
+    con.register(_INCOMING, frame.select(expected).with_columns(is_deleted=pl.lit(False)))
+    try:
+        return _apply(
+            con,
+            table,
+            key_cols,
+            [*expected, "is_deleted"],
+            changed_where=changed,
+            gone=gone,
+            run_id=run_id,
+            as_of=as_of,
+            rows_in=frame.height,
+        )
+    finally:
+        con.unregister(_INCOMING)

@@ -1,0 +1,204 @@
+"""Build-then-publish: one writer (flock) builds a copy of the warehouse and atomically replaces it.
+
+Readers open the published file read-only. A load never writes to that file: it copies it to
+`<warehouse>.build-<run_id>`, writes there, checkpoints, closes and `os.replace`s the copy over the
+published path. A reader that already has the old file open keeps its snapshot (it holds the old
+inode); a reader that connects afterwards sees the new data. Readers never block the load.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import shutil
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import duckdb
+
+from warehouse.ddl import ensure_schema, literal
+from warehouse.history import transaction
+
+DEFAULT_FILENAME = "jamfor.duckdb"
+READ_ALIAS = "jamfor"
+_RUN_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+
+
+class WarehouseLocked(RuntimeError):
+    """Another process is loading this warehouse; `holder` is what it wrote into the lock file."""
+
+    def __init__(self, lock_path: Path, holder: dict[str, Any]) -> None:
+        self.lock_path = lock_path
+        self.holder = holder
+        if holder:
+            who = (
+                f"pid {holder.get('pid')} on host {holder.get('host')}, run {holder.get('run_id')}, "
+                f"started {holder.get('started_at')}"
+            )
+        else:
+            who = "an unidentified process (lock file empty or unreadable)"
+        super().__init__(f"warehouse is being loaded by {who}; lock {lock_path}. Wait for it to finish.")
+
+
+def default_warehouse_path() -> Path:
+    """JAMFOR_WAREHOUSE, else $JAMFOR_DATA_DIR/jamfor.duckdb (JAMFOR_DATA_DIR defaults to `data`)."""
+    configured = os.environ.get("JAMFOR_WAREHOUSE")
+    if configured:
+        return Path(configured)
+    return Path(os.environ.get("JAMFOR_DATA_DIR", "data")) / DEFAULT_FILENAME
+
+
+def _sibling(path: Path, suffix: str) -> Path:
+    return path.with_name(path.name + suffix)
+
+
+def _read_holder(handle: IO[str]) -> dict[str, Any]:
+    handle.seek(0)
+    text = handle.read().strip()
+    try:
+        holder = json.loads(text) if text else {}
+    except json.JSONDecodeError:
+        return {"raw": text}
+    return holder if isinstance(holder, dict) else {"raw": text}
+
+
+# Warehouse paths whose writer lock this process holds (resolved path -> run_id).
+_HELD: dict[Path, str] = {}
+
+
+@contextmanager
+def writer_lock(warehouse_path: Path, *, run_id: str) -> Iterator[None]:
+    """Hold the single-writer lock (`<warehouse>.lock`, flock) or raise WarehouseLocked at once.
+
+    A flow takes it around fetch + load so two runs never interleave; `building(..., lock_held=True)`
+    then publishes under it.
+    """
+    path = Path(warehouse_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = _sibling(path, ".lock")
+    # "a+" so a failed attempt does not truncate the holder's details before we can read them.
+    with open(lock_path, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise WarehouseLocked(lock_path, _read_holder(handle)) from None
+        key = path.resolve()
+        try:
+            handle.seek(0)
+            handle.truncate()
+            holder = {
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
+                "run_id": run_id,
+                "started_at": datetime.now(UTC).isoformat(),
+            }
+            handle.write(json.dumps(holder))
+            handle.flush()
+            _HELD[key] = run_id
+            yield
+        finally:
+            _HELD.pop(key, None)
+            handle.seek(0)
+            handle.truncate()
+            handle.flush()
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _remove(paths: list[Path]) -> None:
+    for p in paths:
+        p.unlink(missing_ok=True)
+
+
+def _fsync_path(path: Path, *, directory: bool = False) -> None:
+    fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def building(
+    warehouse_path: Path, *, run_id: str, lock_held: bool = False
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Yield a read-write connection to a fresh build copy; publish it atomically on normal exit.
+
+    Takes the writer lock (WarehouseLocked if another writer has it) unless `lock_held`, in which case
+    this process must already hold `writer_lock` for the path. On an exception in the body the build
+    file is deleted, the published file is untouched and the exception propagates.
+    """
+    if not _RUN_ID.match(run_id):
+        raise ValueError(f"run_id {run_id!r} must match {_RUN_ID.pattern} (it names the build file)")
+    path = Path(warehouse_path)
+    if lock_held:
+        if path.resolve() not in _HELD:
+            raise RuntimeError(
+                f"building({path}, lock_held=True) but this process holds no writer_lock on it"
+            )
+        yield from _build_and_publish(path, run_id)
+        return
+    with writer_lock(path, run_id=run_id):
+        yield from _build_and_publish(path, run_id)
+
+
+def _build_and_publish(path: Path, run_id: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    # Holding the lock means any build file left behind belongs to a killed run.
+    _remove(sorted(path.parent.glob(f"{path.name}.build-*")))
+    if _sibling(path, ".wal").exists():
+        raise RuntimeError(
+            f"{_sibling(path, '.wal')} exists: something opened the published warehouse read-write. "
+            "Only the loader may write; find out what wrote it, then remove it or load it by hand."
+        )
+    build = _sibling(path, f".build-{run_id}")
+    if path.exists():
+        shutil.copyfile(path, build)
+    con: duckdb.DuckDBPyConnection | None = None
+    published = False
+    try:
+        con = duckdb.connect(str(build))
+        with transaction(con):
+            ensure_schema(con)
+        yield con
+        con.execute("CHECKPOINT")
+        con.close()
+        con = None
+        if _sibling(build, ".wal").exists():
+            raise RuntimeError(f"{build}.wal survived CHECKPOINT and close; not publishing")
+        _fsync_path(build)
+        os.replace(build, path)
+        published = True
+        _fsync_path(path.parent, directory=True)
+    finally:
+        if con is not None:
+            con.close()
+        if not published:
+            _remove([build, _sibling(build, ".wal")])
+
+
+def connect_readonly(warehouse_path: Path) -> duckdb.DuckDBPyConnection:
+    """Open the published warehouse read-only, always on the file's current generation.
+
+    The file is ATTACHed to a private in-memory database (not `duckdb.connect(path)`), because DuckDB
+    caches one database instance per path per process: a second `connect(path)` in the same process
+    would keep returning the generation that was open first, even after a publish replaced the file.
+    """
+    path = Path(warehouse_path)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no published warehouse at {path}; run a load first (or set JAMFOR_WAREHOUSE)"
+        )
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"ATTACH {literal(str(path))} AS {READ_ALIAS} (READ_ONLY)")
+        con.execute(f"USE {READ_ALIAS}")
+        con.execute("SET TimeZone = 'UTC'")
+    except duckdb.Error:
+        con.close()
+        raise
+    return con
