@@ -1,0 +1,254 @@
+"""sources.kolada.client and settings against FakeKolada (real fixture data, real API rules)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from sources.http import SourceHTTPError
+from sources.kolada.client import KoladaClient
+from sources.kolada.paging import chunked
+from sources.kolada.rawstore import RawStore, read_pages, verify_pages
+from sources.kolada.settings import KoladaSettings
+
+from . import FakeKolada, data_items, metadata
+
+
+@pytest.fixture
+def fake(httpserver: HTTPServer) -> Iterator[FakeKolada]:
+    api = FakeKolada(page_size=1000)
+    httpserver.expect_request(re.compile("^/v3/")).respond_with_handler(api.handle)
+    yield api
+    # The client must never have provoked the API's own limits (422) or our per_page rule (400).
+    assert not [s for s in api.seen if s.status in (400, 422)]
+
+
+@pytest.fixture
+def settings(httpserver: HTTPServer) -> KoladaSettings:
+    return KoladaSettings(
+        base_url=httpserver.url_for("/v3") + "/", rate=1000.0, backoff_base=0.0, max_attempts=2
+    )
+
+
+def make_client(settings: KoladaSettings, tmp_path: Path, progress: Any = None) -> KoladaClient:
+    return KoladaClient(settings, RawStore(tmp_path, "fetch-1"), progress)
+
+
+def segments_of(path: str) -> dict[str, list[str]]:
+    parts = path.split("/")[3:]
+    return {name: ids.split(",") for name, ids in zip(parts[::2], parts[1::2], strict=True)}
+
+
+def test_full_kpi_catalogue_is_paged_and_stored(
+    fake: FakeKolada, settings: KoladaSettings, tmp_path: Path
+) -> None:
+    progress: list[tuple[str, int]] = []
+    client = make_client(settings, tmp_path, lambda ep, n: progress.append((ep, n)))
+    result = client.metadata("kpi")
+    assert (result.endpoint, result.items, result.pages, result.values) == ("kpi", 6099, 7, 0)
+    assert result.missing_ids == {} and len(result.urls) == 7
+    assert progress == [("kpi", n) for n in range(1, 8)]
+    pages = read_pages(client.store.fetch_dir, "kpi")
+    assert pages["url"].to_list() == result.urls
+    verify_pages(pages)
+    assert client.stats["pages"] == 7 and client.stats["items"] == 6099 and client.stats["requests"] == 7
+
+
+def test_metadata_by_ids_chunks_and_reports_missing_ids(
+    fake: FakeKolada, settings: KoladaSettings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    real = [k["id"] for k in metadata("kpi")[:60]]
+    absent = next(
+        f"N{n:05d}" for n in range(99999, 0, -1) if f"N{n:05d}" not in {k["id"] for k in metadata("kpi")}
+    )
+    with caplog.at_level(logging.WARNING, logger="jamfor.kolada"):
+        result = make_client(settings, tmp_path).metadata("kpi", ids=[*real, absent, real[0]])
+    assert result.items == 60 and result.missing_ids == {"kpi": [absent]}
+    assert sorted(len(s.path.split("/")[3].split(",")) for s in fake.seen) == [11, 25, 25]
+    (warning,) = [r for r in caplog.records if r.name == "jamfor.kolada" and r.levelno == logging.WARNING]
+    assert absent in warning.getMessage()
+
+
+def test_title_search_is_url_encoded(fake: FakeKolada, settings: KoladaSettings, tmp_path: Path) -> None:
+    needle = "Brukarbedömning hemtjänst äldreomsorg"
+    result = make_client(settings, tmp_path).metadata("kpi", title=needle)
+    expected = [k for k in metadata("kpi") if needle.lower() in k["title"].lower()]
+    assert result.items == len(expected) > 0
+    assert fake.seen[0].args["title"] == needle
+    assert " " not in result.urls[0] and "Brukarbed%C3%B6mning%20hemtj%C3%A4nst" in result.urls[0]
+
+
+def test_ou_by_municipality_filter_is_chunked(
+    fake: FakeKolada, settings: KoladaSettings, tmp_path: Path
+) -> None:
+    munis = [m["id"] for m in metadata("municipality") if not m["id"].startswith("00")][:40]
+    result = make_client(settings, tmp_path).metadata("ou", municipality=munis)
+    expected = [o for o in metadata("ou") if o["municipality"] in set(munis)]
+    assert result.items == len(expected) > 1000
+    assert sorted(len(s.args["municipality"].split(",")) for s in fake.first_pages()) == [15, 25]
+
+
+def test_data_chunks_every_segment_and_requests_the_cartesian_product_once(
+    httpserver: HTTPServer,
+    fake: FakeKolada,
+    settings: KoladaSettings,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fake.page_size = 40
+    items = data_items()
+    with_data_kpis = list(dict.fromkeys(it["kpi"] for it in items))
+    kpis = with_data_kpis + [k["id"] for k in metadata("kpi") if k["id"] not in with_data_kpis][:27]
+    with_data_munis = list(dict.fromkeys(it["municipality"] for it in items))
+    munis = (
+        with_data_munis + [m["id"] for m in metadata("municipality") if m["id"] not in with_data_munis][:19]
+    )
+    years = list(range(1995, 2022))
+    assert (len(kpis), len(munis), len(years)) == (30, 30, 27)
+    progress: list[int] = []
+    with caplog.at_level(logging.WARNING, logger="jamfor.kolada"):
+        result = make_client(settings, tmp_path, lambda _ep, n: progress.append(n)).data(kpis, munis, years)
+
+    assert all(s.args["per_page"] == "5000" for s in fake.seen)
+    assert all(len(ids) <= 25 for s in fake.seen for ids in segments_of(s.path).values())
+    requested = [tuple(tuple(v) for v in segments_of(s.path).values()) for s in fake.first_pages()]
+    expected = {
+        (tuple(k), tuple(m), tuple(y))
+        for k in chunked(kpis, 25)
+        for m in chunked(munis, 25)
+        for y in chunked([str(y) for y in years], 25)
+    }
+    assert len(requested) == 8 and set(requested) == expected
+
+    wanted = [
+        it for it in items if it["kpi"] in kpis and it["municipality"] in munis and it["period"] in years
+    ]
+    assert result.items == len(wanted) and result.values == sum(len(it["values"]) for it in wanted)
+    assert result.pages == len(fake.seen) > 8 and progress == list(range(1, result.pages + 1))
+    seen_years = {str(it["period"]) for it in wanted}
+    assert result.missing_ids == {
+        "kpi": kpis[len(with_data_kpis) :],
+        "municipality": munis[len(with_data_munis) :],
+        **({"year": [str(y) for y in years if str(y) not in seen_years]} if len(seen_years) < 27 else {}),
+    }
+    (warning,) = [r for r in caplog.records if r.name == "jamfor.kolada" and r.levelno == logging.WARNING]
+    assert "kpi=" + kpis[-27] in warning.getMessage() and "more)" in warning.getMessage()
+    stored = read_pages(tmp_path / "raw" / "kolada" / "fetch-1", "data")
+    assert stored.height == result.pages and sorted(stored["url"].to_list()) == sorted(result.urls)
+
+
+def test_two_segment_forms_and_from_date(fake: FakeKolada, settings: KoladaSettings, tmp_path: Path) -> None:
+    fake.page_size = 5
+    client = make_client(settings, tmp_path)
+    result = client.data(kpi="N00945", municipality=["0180", "1280", "1480"], from_date=date(2024, 1, 31))
+    assert result.items == 63 and result.missing_ids == {}
+    assert fake.seen[0].path == "/v3/data/kpi/N00945/municipality/0180,1280,1480"
+    assert len(fake.seen) == 13 and all(s.args["from_date"] == "2024-01-31" for s in fake.seen)
+    by_year = client.data(kpi="N00945", year=2010)
+    assert fake.seen[-1].path == "/v3/data/kpi/N00945/year/2010" and by_year.items == 3
+
+
+def test_oudata_path_form(fake: FakeKolada, settings: KoladaSettings, tmp_path: Path) -> None:
+    ous = [o["id"] for o in metadata("ou") if o["id"].startswith("V21E")][:3]
+    result = make_client(settings, tmp_path).oudata(kpi=["U21468"], ou=ous, year=[2022, 2023])
+    assert fake.seen[0].path == f"/v3/oudata/kpi/U21468/ou/{','.join(ous)}/year/2022,2023"
+    assert (result.endpoint, result.items, result.values, result.missing_ids) == ("oudata", 6, 6, {})
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda c: c.data(kpi=["N00945", "X1", "n00001"], year=[2020]), r"invalid kpi ids .*X1, n00001"),
+        (lambda c: c.data(kpi="N00945", municipality=["180", "0180"]), "invalid municipality ids .*180"),
+        (lambda c: c.data(kpi="N00945", year=["20x0"]), "invalid year ids .*20x0"),
+        (lambda c: c.oudata(kpi="N00945", ou=["V1E"]), "invalid ou ids .*V1E"),
+        (lambda c: c.data(kpi="N00945"), "at least two"),
+        (lambda c: c.data(kpi=[], year=2020), "empty id list"),
+        (lambda c: c.data(kpi="N00945", year=2020, from_date="2024-01-01"), "from_date"),
+        (lambda c: c.metadata("kpis"), "unknown Kolada entity"),
+        (lambda c: c.metadata("kpi_groups", ids=["GKPI-1"]), "invalid kpi_groups ids"),
+        (lambda c: c.metadata("municipality_groups", ids=["0180"]), "invalid municipality_groups ids"),
+        (lambda c: c.metadata("kpi", municipality=["0180"]), "only applies to entity 'ou'"),
+    ],
+)
+def test_invalid_arguments_fail_before_any_request(
+    fake: FakeKolada, settings: KoladaSettings, tmp_path: Path, call: Any, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        call(make_client(settings, tmp_path))
+    assert fake.seen == []
+
+
+def test_a_failing_path_raises_and_stops_the_fetch(
+    fake: FakeKolada, settings: KoladaSettings, tmp_path: Path
+) -> None:
+    fake.fail_paths = {"N03703": 500}
+    client = make_client(settings, tmp_path)
+    with pytest.raises(SourceHTTPError) as info:
+        client.data(kpi=["N03702", "N03703"] + [f"N0{n}" for n in range(1000, 1024)], year=2015)
+    assert info.value.status == 500 and info.value.attempts == 2 and "N03703" in info.value.url
+    assert client.stats["retries"] >= 1 and client.stats["by_reason"]["http_500"] == 2
+
+
+def test_settings_defaults() -> None:
+    s = KoladaSettings()
+    assert (s.base_url, s.rate, s.concurrency, s.connect_timeout, s.read_timeout) == (
+        "https://api.kolada.se/v3",
+        5.0,
+        4,
+        10.0,
+        60.0,
+    )
+    assert (s.max_attempts, s.backoff_base, s.backoff_max, s.per_page, s.max_ids) == (5, 0.5, 30.0, 5000, 25)
+    assert s.user_agent == "jamfor/0.1 (+https://github.com/jamfor)"
+
+
+def test_settings_from_env_and_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JAMFOR_KOLADA_URL", "http://localhost:8080/v3/")
+    monkeypatch.setenv("JAMFOR_KOLADA_RATE", "2.5")
+    monkeypatch.setenv("JAMFOR_KOLADA_CONCURRENCY", "8")
+    monkeypatch.setenv("JAMFOR_KOLADA_TIMEOUT", "5, 30")
+    monkeypatch.setenv("JAMFOR_KOLADA_RETRIES", "3")
+    s = KoladaSettings.from_env(rate=None, concurrency=2)
+    assert (s.base_url, s.rate, s.concurrency) == ("http://localhost:8080/v3", 2.5, 2)
+    assert (s.connect_timeout, s.read_timeout, s.max_attempts) == (5.0, 30.0, 3)
+    single = KoladaSettings.from_env({"JAMFOR_KOLADA_TIMEOUT": "7"})
+    assert (single.connect_timeout, single.read_timeout, single.base_url) == (
+        7.0,
+        7.0,
+        "https://api.kolada.se/v3",
+    )
+
+
+@pytest.mark.parametrize(
+    ("var", "value"),
+    [
+        ("JAMFOR_KOLADA_RATE", "fast"),
+        ("JAMFOR_KOLADA_RATE", "0"),
+        ("JAMFOR_KOLADA_CONCURRENCY", "1.5"),
+        ("JAMFOR_KOLADA_CONCURRENCY", "0"),
+        ("JAMFOR_KOLADA_TIMEOUT", "10,60,90"),
+        ("JAMFOR_KOLADA_TIMEOUT", "10,-1"),
+        ("JAMFOR_KOLADA_RETRIES", "none"),
+        ("JAMFOR_KOLADA_URL", "ftp://api.kolada.se/v3"),
+    ],
+)
+def test_settings_from_env_errors_name_the_variable(var: str, value: str) -> None:
+    with pytest.raises(ValueError, match=var):
+        KoladaSettings.from_env({var: value})
+
+
+def test_settings_invalid_overrides() -> None:
+    with pytest.raises(ValueError, match="max_ids"):
+        KoladaSettings.from_env({}, max_ids=26)
+    with pytest.raises(ValueError, match="per_page"):
+        KoladaSettings(per_page=5001)
+    with pytest.raises(TypeError, match="unknown KoladaSettings fields"):
+        KoladaSettings.from_env({}, retries=3)

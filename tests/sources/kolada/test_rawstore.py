@@ -1,0 +1,131 @@
+"""sources.kolada.rawstore: byte-exact round trip, sha256 verification, dtypes, concurrency, errors."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from sources.http import JsonResponse
+from sources.kolada.rawstore import (
+    PAGES_SCHEMA,
+    RawStore,
+    RawStoreIntegrityError,
+    new_fetch_id,
+    read_pages,
+    verify_pages,
+)
+
+from . import metadata
+
+
+def page(
+    values: list[dict], url: str, fetched_at: datetime | None = None, pretty: bool = False
+) -> JsonResponse:
+    """A page as the API would send it; `pretty` adds newlines and indentation to the body bytes."""
+    envelope = {"values": values, "count": len(values), "next_url": None, "previous_url": None}
+    body = json.dumps(envelope, ensure_ascii=False, indent=2 if pretty else None).encode("utf-8")
+    when = fetched_at or datetime(2026, 11, 22, 10, 0, 0, 123456, tzinfo=UTC)
+    return JsonResponse(url, 200, body, envelope, when, 1)
+
+
+def test_round_trip_is_byte_identical_with_the_specified_dtypes(tmp_path: Path) -> None:
+    municipalities = metadata("municipality")
+    kpis = metadata("kpi")[:200]
+    # An eccentric but valid body: U+2028 must survive NDJSON (it is not a line break there).
+    odd = [{"id": "N00003", "title": 'line\u2028separator "quoted" \\ back', "emoji": "\u00e5\u00e4\u00f6"}]
+    pages = [
+        page(municipalities, "https://api.kolada.se/v3/municipality?per_page=5000", pretty=True),
+        page(
+            kpis,
+            "https://api.kolada.se/v3/kpi?per_page=5000",
+            datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=timezone(timedelta(hours=2))),
+        ),
+        page(odd, "https://api.kolada.se/v3/kpi?page=2&per_page=5000"),
+    ]
+    store = RawStore(tmp_path, "20261122T100000Z-abc123")
+    for p in pages:
+        store.write("kpi", p)
+    assert store.fetch_dir == tmp_path / "raw" / "kolada" / "20261122T100000Z-abc123"
+    assert len((store.fetch_dir / "kpi.ndjson").read_text("utf-8").split("\n")) == 4  # 3 lines + final ""
+
+    df = read_pages(store.fetch_dir, "kpi")
+    assert df.schema == PAGES_SCHEMA
+    assert [b.encode("utf-8") for b in df["body"]] == [p.body for p in pages]
+    assert df["sha256"].to_list() == [hashlib.sha256(p.body).hexdigest() for p in pages]
+    assert df["fetched_at"].to_list() == [p.fetched_at.astimezone(UTC) for p in pages]
+    assert df["url"].to_list() == [p.url for p in pages]
+    assert df["status"].to_list() == [200, 200, 200] and df["endpoint"].unique().to_list() == ["kpi"]
+    verify_pages(df)
+    # The design's bulk decode works on the stored bodies.
+    decoded = df.select(pl.col("body").str.json_decode(pl.Struct({"count": pl.Int64})).struct.field("count"))
+    assert decoded["count"].to_list() == [len(municipalities), 200, 1]
+    assert store.manifest()["kpi"]["pages"] == 3
+    assert store.manifest()["kpi"]["bytes"] == sum(len(p.body) for p in pages)
+
+
+def test_verify_pages_detects_a_changed_body(tmp_path: Path) -> None:
+    store = RawStore(tmp_path, new_fetch_id())
+    store.write("municipality", page(metadata("municipality"), "https://h/v3/municipality"))
+    store.write("municipality", page(metadata("municipality")[:5], "https://h/v3/municipality?page=2"))
+    df = read_pages(store.fetch_dir, "municipality")
+    tampered = df.with_columns(
+        pl.when(pl.col("url").str.ends_with("page=2"))
+        .then(pl.col("body").str.replace("Stockholm", "Stockholms"))
+        .otherwise(pl.col("body"))
+    )
+    with pytest.raises(RawStoreIntegrityError, match=r"1 of 2 raw pages .*page=2"):
+        verify_pages(tampered)
+
+
+def test_missing_file_gives_an_empty_frame_with_the_schema(tmp_path: Path) -> None:
+    df = read_pages(tmp_path / "nothing-here", "data")
+    assert df.height == 0 and df.schema == PAGES_SCHEMA
+    (tmp_path / "data.ndjson").touch()
+    assert read_pages(tmp_path, "data").schema == PAGES_SCHEMA
+
+
+def test_concurrent_writes_give_whole_lines(tmp_path: Path) -> None:
+    store = RawStore(tmp_path, new_fetch_id())
+    kpis = metadata("kpi")[:50]
+
+    def writer(worker: int) -> None:
+        for n in range(25):
+            store.write("data", page(kpis, f"https://h/v3/data/{worker}/{n}"))
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    df = read_pages(store.fetch_dir, "data")
+    assert df.height == 200 and df["url"].n_unique() == 200
+    verify_pages(df)
+    assert store.manifest() == {
+        "data": {"pages": 200, "bytes": 200 * len(page(kpis, "x").body), "file": str(store.path("data"))}
+    }
+
+
+def test_rejects_unknown_endpoints_bad_fetch_ids_and_non_utf8_bodies(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown Kolada endpoint"):
+        RawStore(tmp_path, "f1").write("values", page([], "u"))
+    with pytest.raises(ValueError, match="unknown Kolada endpoint"):
+        read_pages(tmp_path, "../etc")
+    for bad in ("../x", "a/b", "", ".hidden"):
+        with pytest.raises(ValueError, match="invalid fetch_id"):
+            RawStore(tmp_path, bad)
+    latin1 = JsonResponse("u", 200, '{"values": ["Malmö"]}'.encode("latin-1"), {}, datetime.now(UTC), 1)
+    with pytest.raises(UnicodeDecodeError):
+        RawStore(tmp_path, "f2").write("kpi", latin1)
+
+
+def test_new_fetch_id_is_timestamped_and_unique() -> None:
+    ids = {new_fetch_id() for _ in range(100)}
+    assert len(ids) == 100
+    assert all(re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{6}", i) for i in ids)
