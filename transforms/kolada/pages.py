@@ -1,0 +1,100 @@
+"""Bulk decoding of Kolada pages frames and the lenient field parsers shared by the Kolada transforms."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import polars as pl
+
+from schemas.validate import PARSE_ERRORS_COL, SchemaDriftError
+
+SOURCE = "kolada"
+PAGE_COLUMNS = ("url", "fetched_at", "status", "body")
+TRUE_TEXT = ("true", "1")
+FALSE_TEXT = ("false", "0")
+DATE_FORMAT = "%Y-%m-%d"
+
+
+class DimResult(NamedTuple):
+    """Valid dimension rows and the quarantined ones (unpacks as `valid, quarantine`)."""
+
+    valid: pl.DataFrame
+    quarantine: pl.DataFrame
+
+
+def decode_items(pages: pl.DataFrame, item_dtype: pl.Struct, *, entity: str) -> pl.DataFrame:
+    """One row per item of every page body: `fetched_at`, `_item` (the decoded item) and its fields.
+
+    Fields are decoded to `item_dtype` (lenient: a JSON int or bool decodes into a String field).
+    Raises ValueError for non-2xx pages, undecodable bodies or bodies without a `values` array.
+    """
+    missing = [c for c in PAGE_COLUMNS if c not in pages.columns]
+    if missing:
+        raise ValueError(f"{entity}: pages frame lacks column(s) {missing}")
+    failed = pages.filter(~pl.col("status").is_between(200, 299).fill_null(False))
+    if failed.height:
+        raise ValueError(
+            f"{entity}: {failed.height} page(s) with a non-2xx status, first {failed['url'][0]} "
+            f"(status {failed['status'][0]})"
+        )
+    envelope = pl.Struct({"values": pl.List(item_dtype)})
+    try:
+        decoded = pages.select("url", "fetched_at", _env=pl.col("body").str.json_decode(envelope))
+    except pl.exceptions.ComputeError as exc:
+        raise ValueError(f"{entity}: a page body could not be decoded as a Kolada envelope: {exc}") from exc
+    without_values = decoded.filter(pl.col("_env").struct.field("values").is_null())
+    if without_values.height:
+        first = without_values["url"][0]
+        raise ValueError(f"{entity}: {without_values.height} page(s) have no 'values' array, first {first}")
+    # empty pages carry no items; explode() drops them by default
+    items = decoded.select("fetched_at", _item=pl.col("_env").struct.field("values")).explode("_item")
+    return items.with_columns(pl.col("_item").struct.unnest())
+
+
+def require_fields(items: pl.DataFrame, fields: Sequence[str], *, entity: str) -> None:
+    """Raise SchemaDriftError when a required field is null in every item (renamed or dropped upstream)."""
+    if items.height == 0:
+        return
+    absent = items.select(pl.col(list(fields)).is_null().all()).row(0, named=True)
+    gone = [name for name, is_absent in absent.items() if is_absent]
+    if gone:
+        raise SchemaDriftError(f"{entity}: field(s) {gone} absent from every record (renamed upstream?)")
+
+
+def blank_to_null(column: str) -> pl.Expr:
+    """The column with surrounding whitespace stripped and empty strings as null."""
+    text = pl.col(column).str.strip_chars()
+    return pl.when(text == "").then(None).otherwise(text)
+
+
+def parse_bool(column: str) -> pl.Expr:
+    """Boolean from true/false, 1/0 (case-insensitive text, as JSON bools and ints decode to text)."""
+    mapping = {text: True for text in TRUE_TEXT} | {text: False for text in FALSE_TEXT}
+    text = blank_to_null(column).str.to_lowercase()
+    return text.replace_strict(mapping, default=None, return_dtype=pl.Boolean)
+
+
+def parse_date(column: str) -> pl.Expr:
+    """Date from "YYYY-MM-DD" text; empty or null → null, anything else unparseable → null."""
+    return blank_to_null(column).str.to_date(DATE_FORMAT, strict=False)
+
+
+def parse_int(column: str, dtype: type[pl.DataType] = pl.Int64) -> pl.Expr:
+    """Integer from integer text (a JSON int decodes to text); anything else → null."""
+    return blank_to_null(column).cast(dtype, strict=False)
+
+
+def parse_error(raw: str, parsed: pl.Expr, target: str, what: str) -> pl.Expr:
+    """A failed-check message when `raw` holds text that `parsed` could not turn into a value."""
+    return (
+        pl.when(blank_to_null(raw).is_not_null() & parsed.is_null())
+        .then(pl.format("{}: {} (got {})", pl.lit(target), pl.lit(what), pl.col(raw)))
+        .otherwise(None)
+    )
+
+
+def parse_errors(*messages: pl.Expr) -> pl.Expr:
+    """All parse-error messages of a row joined by "; " (null when there are none), as `_parse_errors`."""
+    joined = pl.concat_str(list(messages), separator="; ", ignore_nulls=True)
+    return pl.when(joined == "").then(None).otherwise(joined).alias(PARSE_ERRORS_COL)
