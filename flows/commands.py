@@ -122,9 +122,8 @@ def load(args: argparse.Namespace) -> int:
 
 def status(args: argparse.Namespace) -> int:
     """Print the last runs (failed ones too), watermarks, row counts and quarantine counts."""
-    from warehouse.status import format_summary, summary
-
     from flows import runlog
+    from warehouse.status import format_summary, summary
 
     paths = Paths.from_env(args.data_dir, args.warehouse)
     if paths.warehouse.exists():

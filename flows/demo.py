@@ -14,10 +14,9 @@ DEMO_MUNICIPALITY = "0561"  # Åtvidaberg, the example of the comparison network
 
 def run_demo(paths: Paths, console: Console) -> int:
     """Start the replay server, run the yearly load of the demo scope, print a few mart rows."""
-    from warehouse.query import kpi_value_sample
-
     from flows import kolada_flows
     from sources.kolada.replay.server import ReplayServer
+    from warehouse.query import kpi_value_sample
 
     started = time.perf_counter()
     with ReplayServer(port=0) as server:
@@ -31,12 +30,24 @@ def run_demo(paths: Paths, console: Console) -> int:
         )
     summary = result["summary"]
     console.print(result["report"])
-    rows = kpi_value_sample(paths.warehouse, municipality_id=DEMO_MUNICIPALITY, limit=8)
-    table = Table(title=f"mart.kpi_value, Åtvidaberg ({DEMO_MUNICIPALITY}), latest year — Källa: Kolada")
-    for column in rows.columns:
-        table.add_column(column)
-    for row in rows.iter_rows():  # a handful of display rows, not a data path
-        table.add_row(*("" if v is None else str(v) for v in row))
+    rows = kpi_value_sample(paths.warehouse, municipality_id=DEMO_MUNICIPALITY, limit=13)
+    table = Table(
+        title=f"mart.kpi_value: Åtvidaberg ({DEMO_MUNICIPALITY}), latest year, totals — Källa: Kolada"
+    )
+    table.add_column("kpi")
+    table.add_column("title", no_wrap=True, max_width=48, overflow="ellipsis")
+    table.add_column("year", justify="right")
+    table.add_column("value", justify="right")
+    table.add_column("prel.")
+    for row in rows.iter_rows(named=True):  # a handful of display rows, not a data path
+        value = "" if row["value"] is None else f"{row['value']:,.6g}"
+        table.add_row(
+            row["kpi_id"],
+            row["kpi_title"] or "",
+            str(row["year"]),
+            value,
+            "yes" if row["is_preliminary"] else "",
+        )
     console.print(table)
     total = time.perf_counter() - started
     console.print(

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from transforms.kolada.values import flatten_values
 
 from flows.config import Paths
 from sources.kolada.rawstore import read_pages
 from transforms.kolada import metadata as meta_tf
+from transforms.kolada.values import flatten_values
 from warehouse import history, marts, quarantine, runs
 from warehouse.publish import building
 

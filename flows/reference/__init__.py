@@ -1,0 +1,63 @@
+"""Reference data for the comparison tables: networks, KPI directions, peer areas and ÖJ factors.
+
+`apply_reference(con)` is called by a load inside its build, just before the marts are rebuilt: it
+reads the YAML files in this folder (or the JAMFOR_*_FILE overrides), validates them against the core
+dimensions just merged and replaces the core.ref_* tables. An unusable file fails the load with a
+one-line message naming the file and the entry.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+import warehouse.comparison  # noqa: F401 - registers the comparison marts with warehouse.marts
+from flows.reference.config import (
+    ReferenceConfigError,
+    ReferenceFiles,
+    read_directions,
+    read_networks,
+    read_oj_areas,
+    read_peer_areas,
+)
+from transforms.comparison.codings import parse_codings
+from transforms.comparison.directions import derive_directions
+from transforms.comparison.networks import NetworkError, resolve_networks
+from transforms.comparison.peer_areas import kpi_peer_areas
+from warehouse.reference import ReferenceInputs, read_inputs, write_reference
+
+OJ_TITLE_PREFIX = "Öppna jämförelser - "
+
+__all__ = ["NetworkError", "ReferenceConfigError", "ReferenceFiles", "apply_reference", "reference_frames"]
+
+
+def reference_frames(inputs: ReferenceInputs, files: ReferenceFiles) -> dict[str, pl.DataFrame]:
+    """Every reference table's frame from the files and the current dimensions (no DuckDB)."""
+    if inputs.municipalities.height == 0:
+        raise NetworkError(f"{files.networks}: core.municipality is empty, so no member can be validated")
+    networks, members = resolve_networks(
+        read_networks(files.networks), inputs.municipalities, source=str(files.networks)
+    )
+    rules, overrides = read_directions(files.directions)
+    directions = derive_directions(inputs.kpis, rules, overrides, override_source=str(files.directions))
+    area_rules, default_area = read_peer_areas(files.peer_areas)
+    groups, positive_min_code = read_oj_areas(files.oj_areas)
+    oj_members = inputs.kpi_group_members.filter(pl.col("kpi_group_id").is_in(groups)).select(
+        "kpi_group_id",
+        pl.col("group_title").str.strip_prefix(OJ_TITLE_PREFIX).alias("oj_area"),
+        "kpi_id",
+        "member_title",
+    )
+    return {
+        "core.ref_network": networks,
+        "core.ref_network_member": members,
+        "core.ref_kpi_direction": directions,
+        "core.ref_kpi_peer_area": kpi_peer_areas(inputs.kpis, area_rules, default_area),
+        "core.ref_oj_factor": parse_codings(oj_members, positive_min_code),
+    }
+
+
+def apply_reference(con: duckdb.DuckDBPyConnection, files: ReferenceFiles | None = None) -> dict[str, int]:
+    """Validate the reference files against the current dimensions and rewrite core.ref_*; rows per table."""
+    frames = reference_frames(read_inputs(con), files or ReferenceFiles.from_env())
+    return write_reference(con, frames)

@@ -1,0 +1,114 @@
+"""load_fetch without Prefect: bad rows in the raw pages are quarantined and the counts reconcile."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from flows.config import Paths
+from flows.load import load_fetch
+from sources.kolada.client import KoladaClient
+from sources.kolada.rawstore import RawStore
+from sources.kolada.replay.server import ReplayServer
+from sources.kolada.settings import KoladaSettings
+from warehouse.history import ValueScope
+from warehouse.publish import connect_readonly
+
+BAD_ITEMS = [  # synthetic bad records, each with the check that must catch it
+    (
+        {"kpi": "X1", "municipality": "0180", "period": 2020, "values": [{"gender": "T", "value": 1.0}]},
+        "kpi_id",
+    ),
+    (
+        {"kpi": "N31807", "municipality": "180", "period": 2020, "values": [{"gender": "T", "value": 1.0}]},
+        "municipality_id",
+    ),
+    (
+        {
+            "kpi": "N31807",
+            "municipality": "0180",
+            "period": "20x1",
+            "values": [{"gender": "T", "value": 1.0}],
+        },
+        "year",
+    ),
+    (
+        {"kpi": "N31807", "municipality": "0180", "period": 20201, "values": [{"gender": "T", "value": 1.0}]},
+        "year",
+    ),
+    (
+        {"kpi": "N31807", "municipality": "0180", "period": 2020, "values": [{"gender": "F", "value": 1.0}]},
+        "gender",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def fetch_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    root = tmp_path_factory.mktemp("fetch")
+    store = RawStore(root, "t1")
+    settings = KoladaSettings(rate=200.0)
+    with ReplayServer(port=0) as server:
+        client = KoladaClient(KoladaSettings(base_url=server.base_url, rate=settings.rate), store)
+        for entity in ("kpi", "municipality", "municipality_groups", "kpi_groups"):
+            client.metadata(entity)
+        client.data(kpi=["N31807", "U21468"], year=["2019", "2020"])
+    yield store.fetch_dir
+
+
+def _append_bad_page(fetch_dir: Path) -> int:
+    body = json.dumps({"values": [item for item, _ in BAD_ITEMS], "count": len(BAD_ITEMS), "next_url": None})
+    page = {
+        "url": "http://127.0.0.1/v3/injected",
+        "fetched_at": datetime.now(UTC).isoformat(),
+        "status": 200,
+        "sha256": hashlib.sha256(body.encode()).hexdigest(),
+        "endpoint": "data",
+        "body": body,
+    }
+    with (fetch_dir / "data.ndjson").open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(page) + "\n")
+    return len(BAD_ITEMS)
+
+
+def test_bad_rows_are_quarantined_and_counts_reconcile(fetch_dir: Path, tmp_path: Path) -> None:
+    injected = _append_bad_page(fetch_dir)
+    paths = Paths(tmp_path, tmp_path / "w.duckdb")
+    summary = load_fetch(
+        paths,
+        fetch_dir,
+        run_id="r1",
+        flow_name="test",
+        scope={},
+        as_of=datetime.now(UTC),
+        value_scope=ValueScope(kpi_ids=["N31807", "U21468"], years=[2019, 2020]),
+        watermark=None,
+    )
+    values = summary.entities["core.kpi_value_history"]
+    assert values["quarantined"] == injected
+    assert summary.rows_in == summary.rows_loaded + summary.rows_quarantined
+
+    con = connect_readonly(paths.warehouse)
+    try:
+        quarantined = con.sql(
+            "SELECT natural_key, record, failed_check FROM meta.quarantine WHERE entity = 'value'"
+        ).pl()
+        run = con.sql("SELECT rows_in, rows_loaded, rows_quarantined FROM meta.load_run").pl().row(0)
+        mart_has_bad = con.sql(
+            "SELECT count(*) FROM mart.kpi_value WHERE gender = 'F' OR kpi_id = 'X1'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert quarantined.height == injected
+    assert all(quarantined["failed_check"].str.len_chars() > 0)
+    assert all(quarantined["record"].str.starts_with("{"))
+    reasons = " ".join(quarantined["failed_check"].to_list())
+    for _, column in BAD_ITEMS:
+        assert column in reasons
+    assert run[0] == run[1] + run[2] and run[2] >= injected
+    assert mart_has_bad == [(0,)]
