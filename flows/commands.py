@@ -82,7 +82,7 @@ def fetch(args: argparse.Namespace) -> int:
     rows = sum(r.values or r.items for r in results)
     console.print(
         f"fetched {pages} pages, {rows:,} rows, {stats.get('retries', 0)} retries in {elapsed:.1f} s "
-        f"({pages / elapsed if elapsed else 0:.1f} pages/s) into {store.directory}"
+        f"({pages / elapsed if elapsed else 0:.1f} pages/s) into {store.fetch_dir}"
     )
     for result in results:
         for segment, missing in result.missing_ids.items():

@@ -93,7 +93,7 @@ def read_networks(path: Path) -> list[NetworkSpec]:
 def _rules(path: Path, entries: object, result_key: str) -> list[Rule]:
     if not isinstance(entries, list):
         raise ReferenceConfigError(f"{path}: rules must be a list")
-    conditions = set(EQUALS_COLUMNS) | set(PATTERN_COLUMNS)
+    conditions = set(EQUALS_COLUMNS) | set(PATTERN_COLUMNS) | {f"{c}_not" for c in PATTERN_COLUMNS}
     rules = []
     for n, entry in enumerate(entries):
         where = f"{path}: rule #{n + 1}"
@@ -105,6 +105,7 @@ def _rules(path: Path, entries: object, result_key: str) -> list[Rule]:
                     result=str(entry[result_key]),
                     equals={c: str(entry[c]) for c in EQUALS_COLUMNS if c in entry},
                     patterns={c: str(entry[c]) for c in PATTERN_COLUMNS if c in entry},
+                    excludes={c: str(entry[f"{c}_not"]) for c in PATTERN_COLUMNS if f"{c}_not" in entry},
                     note=str(entry.get("note") or ""),
                 )
             )
