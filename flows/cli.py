@@ -1,4 +1,4 @@
-"""The `jamfor` command line: fetch, load, status, docs, replay, demo, serve."""
+"""The `jamfor` command line: fetch, load, status, docs, replay, demo, serve, compare, export."""
 
 from __future__ import annotations
 
@@ -56,18 +56,37 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--port", type=int, default=8765)
     replay.add_argument("--faults", type=float, default=0.0, help="share of requests that fail (0..1)")
     replay.add_argument("--dataset", choices=["base", "revised"], default="base")
+    replay.add_argument("--seed", type=int, default=1, help="seed of the fault RNG")
 
     demo = sub.add_parser("demo", help="run the yearly flow on the demo scope against the replay server")
     _common(demo, kolada=False)
     serve = sub.add_parser("serve", help="serve the yearly and monthly deployments (schedules)")
     serve.add_argument("--scope", default="default")
+
+    compare = sub.add_parser("compare", help="a kommun against its peer sets: mean, rank, colour, Δ year")
+    compare.add_argument("municipality", help="kommun code or name, e.g. 0561 or Åtvidaberg")
+    compare.add_argument("--kpi", help="comma-separated KPI ids (default: all)")
+    compare.add_argument("--area", help="Liknande kommuner area (IFO, LSS, ...) or the KPIs' operating area")
+    compare.add_argument(
+        "--peers", help="liknande, kommungrupp, lan, riket, network or network:NAME (default: all)"
+    )
+    compare.add_argument("--year", type=int, help="data year (default: each KPI's latest year with a value)")
+    compare.add_argument("--gender", choices=["T", "K", "M"], default="T")
+    compare.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    _common(compare, kolada=False)
+    export = sub.add_parser("export", help="write every mart as a Parquet file into DIR")
+    export.add_argument("format", choices=["parquet"])
+    export.add_argument("directory", metavar="DIR")
+    _common(export, kolada=False)
     return parser
 
 
 def _handlers() -> dict[str, Callable[[argparse.Namespace], int]]:
-    from flows import commands
+    from flows import commands, compare
 
     return {
+        "compare": compare.compare,
+        "export": compare.export,
         "fetch": commands.fetch,
         "load": commands.load,
         "status": commands.status,

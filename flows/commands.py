@@ -157,7 +157,7 @@ def replay(args: argparse.Namespace) -> int:
     server = ReplayServer(port=args.port).start()
     server.set_dataset(args.dataset)
     if args.faults:
-        server.set_faults(args.faults)
+        server.set_faults(args.faults, seed=args.seed)
     console.print(
         f"replay Kolada v3 at {server.base_url} (dataset {args.dataset}, faults {args.faults:.0%}); "
         "Ctrl-C stops"

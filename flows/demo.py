@@ -55,4 +55,7 @@ def run_demo(paths: Paths, console: Console) -> int:
         f"{summary.rows_quarantined:,} quarantined; load {summary.elapsed_s:.1f} s of {total:.1f} s wall. "
         f"Query it read-only: duckdb -readonly {paths.warehouse}"
     )
+    from flows.compare import print_demo_comparison
+
+    print_demo_comparison(paths.warehouse, console, DEMO_MUNICIPALITY)
     return 0

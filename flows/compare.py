@@ -1,0 +1,141 @@
+"""`jamfor compare` and `jamfor export`: a kommun against its peer sets, and the marts as Parquet."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import polars as pl
+from rich.console import Console
+from rich.table import Table
+
+from flows.config import Paths
+from flows.scope import ScopeError, parse_kpis
+
+EXIT_USAGE = 2
+FOOTER = (
+    "Källa: Kolada: value, Riket. Egen bearbetning (not Kolada): peer mean, rank, colour, Δ year, "
+    "kommun median. Peers are the set's other kommuner; rank 1 = best (highest value for neutral KPIs)."
+)
+COLOUR_STYLE = {"green": "green", "yellow": "yellow", "red": "red", "grey": "dim", "neutral": "blue"}
+
+
+def _number(value: float | None, *, signed: bool = False) -> str:
+    if value is None:
+        return "–"
+    sign = "+" if signed and value > 0 else ""
+    text = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.1f}"
+    return sign + text.replace(",", " ")
+
+
+def _peers(text: str | None) -> tuple[str | None, str | None]:
+    """--peers: a kind (liknande, kommungrupp, lan, riket, network) or network:NAME."""
+    if not text:
+        return None, None
+    if text.lower().startswith("network:"):
+        return "network", text.split(":", 1)[1]
+    return text.lower(), None
+
+
+def display_frame(rows: pl.DataFrame) -> pl.DataFrame:
+    """The columns of the readable table, formatted as text (rank as "3 av 7")."""
+    rank = pl.when(pl.col("rank_in_peers").is_not_null()).then(
+        pl.format("{} av {}", "rank_in_peers", "n_ranked")
+    )
+    return rows.select(
+        "peer_set_kind",
+        "peer_set_title",
+        pl.format("{} {}", "kpi_id", pl.col("kpi_title").fill_null("")).alias("KPI"),
+        pl.col("year").cast(pl.String).alias("year"),
+        pl.col("value").alias("value"),
+        pl.col("peer_mean").alias("peer mean"),
+        rank.fill_null("–").alias("rank"),
+        pl.col("colour_band").alias("colour"),
+        pl.col("delta_prev_year").alias("Δ year"),
+        pl.col("national_value").alias("Riket"),
+        pl.col("national_kommun_median").alias("kommun median"),
+    )
+
+
+def print_tables(console: Console, name: str, code: str, rows: pl.DataFrame) -> None:
+    """One table per peer set, then the attribution footer."""
+    if rows.height == 0:
+        console.print(f"{name} ({code}): no comparison rows for this selection")
+        return
+    shown = display_frame(rows)
+    for (kind, title), part in shown.group_by("peer_set_kind", "peer_set_title", maintain_order=True):
+        table = Table(title=f"{name} ({code}) against {title} [{kind}]", title_justify="left")
+        table.add_column("KPI", no_wrap=True, overflow="ellipsis", min_width=14, max_width=48)
+        for column in ("year", "value", "peer mean", "rank", "colour", "Δ year", "Riket", "kommun median"):
+            table.add_column(column, justify="left" if column == "colour" else "right", no_wrap=True)
+        # a display of a few dozen rows, not a data path
+        for row in part.iter_rows(named=True):
+            colour = row["colour"]
+            table.add_row(
+                row["KPI"],
+                row["year"],
+                _number(row["value"]),
+                _number(row["peer mean"]),
+                row["rank"],
+                f"[{COLOUR_STYLE.get(colour, 'default')}]{colour}[/]",
+                _number(row["Δ year"], signed=True),
+                _number(row["Riket"]),
+                _number(row["kommun median"]),
+            )
+        console.print(table)
+    console.print(FOOTER)
+
+
+def compare(args: argparse.Namespace) -> int:
+    """Print a kommun against its peer sets as a table, CSV or JSON; bad names exit 2 with one line."""
+    from warehouse.comparison_query import ComparisonFilter, LookupProblem
+    from warehouse.comparison_query import compare as query
+
+    kind, network = _peers(args.peers)
+    wanted = ComparisonFilter(
+        kpis=list(parse_kpis(args.kpi)) if args.kpi else None,
+        area=args.area,
+        peer_kind=kind,
+        network=network,
+        year=args.year,
+        gender=args.gender,
+    )
+    paths = Paths.from_env(args.data_dir, args.warehouse)
+    try:
+        code, name, rows = query(paths.warehouse, args.municipality, wanted)
+    except LookupProblem as exc:
+        print(f"jamfor: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.format == "csv":
+        sys.stdout.write(rows.write_csv())
+    elif args.format == "json":
+        sys.stdout.write(rows.write_json() + "\n")
+    else:
+        print_tables(Console(), name, code, rows)
+    return 0
+
+
+def export(args: argparse.Namespace) -> int:
+    """Write every mart as a Parquet file into the directory."""
+    from warehouse.comparison_query import export_marts
+
+    if args.format != "parquet":
+        raise ScopeError(f"unknown export format {args.format!r}; use parquet")
+    paths = Paths.from_env(args.data_dir, args.warehouse)
+    for table, path in export_marts(paths.warehouse, Path(args.directory)).items():
+        print(f"{table} -> {path}")
+    return 0
+
+
+def print_demo_comparison(warehouse: Path, console: Console, municipality: str = "0561") -> None:
+    """The demo's closing look: a kommun (Åtvidaberg) against its network and its Liknande kommuner IFO."""
+    from warehouse.comparison_query import ComparisonFilter
+    from warehouse.comparison_query import compare as query
+
+    for wanted in (
+        ComparisonFilter(peer_kind="network"),
+        ComparisonFilter(peer_kind="liknande", area="IFO"),
+    ):
+        code, name, rows = query(warehouse, municipality, wanted)
+        print_tables(console, name, code, rows)
