@@ -1,0 +1,138 @@
+"""Benchmark 1: synthetic v3 pages → validated, historised, published warehouse, against DuckDB's ceiling.
+
+Run: `python -m bench.load --values 1000000` (add `--keep DIR` to keep the files). Each measured step
+runs in a fresh subprocess so its peak RSS is its own. Prints values/s and the ratio to the ceiling:
+DuckDB `read_json_objects` + `from_json` of the same page bodies + two `unnest`s into one flat
+on-disk table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CEILING = """
+import duckdb, sys, time
+pages, db = sys.argv[1], sys.argv[2]
+con = duckdb.connect(db)
+t = time.perf_counter()
+# read_json_objects + from_json is DuckDB's fastest route for large page objects (read_json with a
+# nested `columns` spec was ~10x slower on 1 MB lines here)
+con.execute(f\'\'\'
+    CREATE TABLE flat AS
+    WITH items AS (
+        SELECT unnest(from_json(json, '{{"values":[{{"kpi":"VARCHAR","municipality":"VARCHAR",
+            "period":"INTEGER","values":[{{"gender":"VARCHAR","count":"INTEGER","status":"VARCHAR",
+            "value":"DOUBLE","isdeleted":"BOOLEAN"}}]}}]}}')."values") AS i
+        FROM read_json_objects('{pages}', format='newline_delimited')
+    )
+    SELECT i.kpi, i.municipality, i.period, unnest(i."values", recursive := true) FROM items
+\'\'\')
+con.execute("CHECKPOINT")
+n = con.execute("SELECT count(*) FROM flat").fetchone()[0]
+con.close()
+print(n, time.perf_counter() - t)
+"""
+
+PIPELINE = """
+import sys, time
+from datetime import UTC, datetime
+from pathlib import Path
+from flows.config import Paths
+from flows.load import load_fetch
+from warehouse.history import ValueScope
+fetch_dir, warehouse, kpis, years = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3].split(","), sys.argv[4]
+first, last = (int(y) for y in years.split("-"))
+t = time.perf_counter()
+summary = load_fetch(Paths(warehouse.parent, warehouse), fetch_dir, run_id=sys.argv[5], flow_name="bench",
+                     scope={}, as_of=datetime.now(UTC), watermark=None,
+                     value_scope=ValueScope(kpi_ids=kpis, years=list(range(first, last + 1))))
+print(summary.rows_loaded, time.perf_counter() - t)
+"""
+
+
+def run_step(code: str, *args: str) -> tuple[int, float, float]:
+    """Run a step in a fresh interpreter: (rows, seconds, peak RSS MiB of that child)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise RuntimeError(f"benchmark step failed: {out.stderr.strip().splitlines()[-1:]}")
+    rows, seconds = out.stdout.split()[-2:]
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return int(rows), float(seconds), max(peak, before) / 1024
+
+
+def measure(n_values: int, workdir: Path) -> dict[str, float]:
+    """Generate the pages, run the ceiling and the pipeline, return the figures."""
+    from bench.synthetic import value_frame, write_fetch
+
+    fetch = write_fetch(value_frame(n_values), workdir)
+    years = f"{fetch.years[0]}-{fetch.years[-1]}"
+    ceiling_rows, ceiling_s, ceiling_rss = run_step(
+        CEILING, str(fetch.pages_ndjson), str(workdir / "ceiling.duckdb")
+    )
+    rows, seconds, rss = run_step(
+        PIPELINE,
+        str(fetch.fetch_dir),
+        str(workdir / "jamfor.duckdb"),
+        ",".join(fetch.kpi_ids),
+        years,
+        "bench-1",
+    )
+    if rows != ceiling_rows or rows != fetch.values:
+        raise RuntimeError(
+            f"row counts differ: pipeline {rows}, ceiling {ceiling_rows}, generated {fetch.values}"
+        )
+    return {
+        "values": rows,
+        "pages": fetch.pages,
+        "pipeline_s": seconds,
+        "pipeline_values_per_s": rows / seconds,
+        "pipeline_peak_rss_mib": rss,
+        "ceiling_s": ceiling_s,
+        "ceiling_values_per_s": ceiling_rows / ceiling_s,
+        "ceiling_peak_rss_mib": ceiling_rss,
+        "ratio_to_ceiling": (rows / seconds) / (ceiling_rows / ceiling_s),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: --values N [--keep DIR] [--json]."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--values", type=int, default=1_000_000)
+    parser.add_argument("--keep", type=Path, help="work directory to keep (default: a temporary one)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="jamfor-bench-") as tmp:
+        workdir = args.keep or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
+        figures = measure(args.values, workdir)
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        print(f"synthetic v3 pages: {figures['values']:,} values in {figures['pages']} pages")
+        print(
+            f"  jamfor pipeline (validated, historised, published): {figures['pipeline_s']:.2f} s, "
+            f"{figures['pipeline_values_per_s'] / 1e6:.2f} M values/s, peak RSS "
+            f"{figures['pipeline_peak_rss_mib']:.0f} MiB"
+        )
+        print(
+            f"  DuckDB read_json_objects + 2 unnests (ceiling):     {figures['ceiling_s']:.2f} s, "
+            f"{figures['ceiling_values_per_s'] / 1e6:.2f} M values/s"
+        )
+        print(
+            f"  ratio pipeline / ceiling: {figures['ratio_to_ceiling']:.2f}  "
+            f"(bench total {time.perf_counter() - started:.0f} s)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
