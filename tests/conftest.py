@@ -28,8 +28,8 @@ JAMFOR_VARS = (
 @pytest.fixture(autouse=True)
 def _hermetic_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     """Every test gets its own data directory and the built-in Kolada defaults."""
-    for name in JAMFOR_VARS:
-        monkeypatch.delenv(name, raising=False)
+    for name in [n for n in os.environ if n.startswith("JAMFOR_") and n not in KEEP_VARS]:
+        monkeypatch.delenv(name)
     monkeypatch.setenv("JAMFOR_DATA_DIR", str(tmp_path / "data"))
 
 
