@@ -41,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(fetch, warehouse=False)
 
     load = sub.add_parser("load", help="run a load flow into the warehouse")
-    load.add_argument("mode", choices=["yearly", "monthly", "backfill"])
+    load.add_argument("mode", choices=["yearly", "monthly", "backfill", "files"])
+    load.add_argument("paths", nargs="*", metavar="PATH", help="files mode: the files to load")
     load.add_argument("--scope", default="default", help="scope name (default, demo) or YAML file")
     load.add_argument("--kpi", help="comma-separated KPI ids (replaces the scope's selection)")
     load.add_argument("--years", help="YYYY-YYYY (required for backfill)")
@@ -65,8 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     compare = sub.add_parser("compare", help="a kommun against its peer sets: mean, rank, colour, Δ year")
     compare.add_argument("municipality", help="kommun code or name, e.g. 0561 or Åtvidaberg")
-    compare.add_argument("--kpi", help="comma-separated KPI ids (default: all)")
-    compare.add_argument("--area", help="Liknande kommuner area (IFO, LSS, ...) or the KPIs' operating area")
+    which = compare.add_mutually_exclusive_group()
+    which.add_argument("--kpi", help="comma-separated KPI ids (default: all)")
+    which.add_argument("--area", help="Liknande kommuner area (IFO, LSS, ...) or the KPIs' operating area")
     compare.add_argument(
         "--peers", help="liknande, kommungrupp, lan, riket, network or network:NAME (default: all)"
     )

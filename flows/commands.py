@@ -13,7 +13,8 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from flows.config import Paths
 from flows.scope import ScopeError, parse_kpis, parse_years
 
-console = Console(stderr=True)
+# soft_wrap: a message is one line in logs and pipes, never cut at 80 columns by rich
+console = Console(stderr=True, soft_wrap=True)
 MUNICIPALITY_ID = re.compile(r"^(\d{4}|G\d+)$")
 
 
@@ -96,6 +97,10 @@ def fetch(args: argparse.Namespace) -> int:
 
 def load(args: argparse.Namespace) -> int:
     """Run a load flow and print its report; a failure exits non-zero with the reason on one line."""
+    if args.mode == "files":
+        return load_files(args)
+    if getattr(args, "paths", None):
+        raise ScopeError(f"PATH arguments only apply to `load files`, not `load {args.mode}`")
     if args.mode == "backfill" and not args.years:
         raise ScopeError("backfill needs --years, e.g. --years 2015-2020")
     from flows.scope import load_scope, with_overrides
@@ -117,6 +122,17 @@ def load(args: argparse.Namespace) -> int:
     else:
         result = flow_fn(years=args.years, **common)
     print(result["report"])
+    return 0
+
+
+def load_files(args: argparse.Namespace) -> int:
+    """`jamfor load files PATH...`: load delivered files and print one line per file."""
+    if not args.paths:
+        raise ScopeError("load files needs at least one PATH")
+    from flows.files import load_files as run
+
+    report = run(args.paths, warehouse=args.warehouse, data_dir=args.data_dir)
+    print(report.format())
     return 0
 
 

@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 
 import polars as pl
+from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from flows.config import Paths
@@ -16,8 +18,10 @@ from flows.scope import ScopeError, parse_kpis
 EXIT_USAGE = 2
 FOOTER = (
     "Källa: Kolada: value, Riket. Egen bearbetning (not Kolada): peer mean, rank, colour, Δ year, "
-    "kommun median. Peers are the set's other kommuner; rank 1 = best (highest value for neutral KPIs)."
+    "median (of all kommuner, shown beside Riket, never in its place). Peers are the set's other "
+    "kommuner; rank 1 = best (highest value for neutral KPIs)."
 )
+NUMBER_COLUMNS = ("year", "value", "peer mean", "rank", "colour", "Δ year", "Riket", "median")
 COLOUR_STYLE = {"green": "green", "yellow": "yellow", "red": "red", "grey": "dim", "neutral": "blue"}
 
 
@@ -54,8 +58,22 @@ def display_frame(rows: pl.DataFrame) -> pl.DataFrame:
         pl.col("colour_band").alias("colour"),
         pl.col("delta_prev_year").alias("Δ year"),
         pl.col("national_value").alias("Riket"),
-        pl.col("national_kommun_median").alias("kommun median"),
+        pl.col("national_kommun_median").alias("median"),
     )
+
+
+def _cells(row: dict) -> list[str]:
+    """The figures of one display row as text, in NUMBER_COLUMNS order."""
+    return [
+        row["year"],
+        _number(row["value"]),
+        _number(row["peer mean"]),
+        row["rank"],
+        row["colour"] or "",
+        _number(row["Δ year"], signed=True),
+        _number(row["Riket"]),
+        _number(row["median"]),
+    ]
 
 
 def print_tables(console: Console, name: str, code: str, rows: pl.DataFrame) -> None:
@@ -65,24 +83,26 @@ def print_tables(console: Console, name: str, code: str, rows: pl.DataFrame) -> 
         return
     shown = display_frame(rows)
     for (kind, title), part in shown.group_by("peer_set_kind", "peer_set_title", maintain_order=True):
-        table = Table(title=f"{name} ({code}) against {title} [{kind}]", title_justify="left")
-        table.add_column("KPI", no_wrap=True, overflow="ellipsis", min_width=14, max_width=48)
-        for column in ("year", "value", "peer mean", "rank", "colour", "Δ year", "Riket", "kommun median"):
-            table.add_column(column, justify="left" if column == "colour" else "right", no_wrap=True)
         # a display of a few dozen rows, not a data path
-        for row in part.iter_rows(named=True):
-            colour = row["colour"]
-            table.add_row(
-                row["KPI"],
-                row["year"],
-                _number(row["value"]),
-                _number(row["peer mean"]),
-                row["rank"],
-                f"[{COLOUR_STYLE.get(colour, 'default')}]{colour}[/]",
-                _number(row["Δ year"], signed=True),
-                _number(row["Riket"]),
-                _number(row["kommun median"]),
-            )
+        lines = [(row["KPI"], _cells(row)) for row in part.iter_rows(named=True)]
+        widths = [max(len(h), *(len(cells[i]) for _, cells in lines)) for i, h in enumerate(NUMBER_COLUMNS)]
+        table = Table(
+            title=escape(f"{name} ({code}) against {title} ({kind})"),
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            padding=(0, 1, 0, 0),
+            pad_edge=False,
+        )
+        # the KPI title gives way first: the figures keep their full width
+        kpi_width = max(12, console.width - sum(widths) - 2 * (len(widths) + 1))
+        table.add_column("KPI", no_wrap=True, overflow="ellipsis", max_width=kpi_width)
+        for header, width in zip(NUMBER_COLUMNS, widths, strict=True):
+            justify = "left" if header == "colour" else "right"
+            table.add_column(header, justify=justify, no_wrap=True, min_width=width)
+        for kpi, cells in lines:
+            colour = cells[4]
+            cells[4] = f"[{COLOUR_STYLE.get(colour, 'default')}]{colour}[/]"
+            table.add_row(escape(kpi), *cells)
         console.print(table)
     console.print(FOOTER)
 

@@ -15,7 +15,14 @@ from flows import runlog
 from flows.config import Paths
 from flows.load import LoadSummary
 from flows.scope import Scope, load_scope, with_overrides
-from flows.tasks import fetch_metadata, fetch_values, load_warehouse, publish_report, resolve_scope
+from flows.tasks import (
+    fetch_metadata,
+    fetch_values,
+    load_inbox_files,
+    load_warehouse,
+    publish_report,
+    resolve_scope,
+)
 from sources.kolada.rawstore import new_fetch_id
 from sources.kolada.settings import KoladaSettings
 from warehouse import runs
@@ -80,8 +87,12 @@ def run_load(request: RunRequest) -> dict[str, Any]:
     try:
         with writer_lock(request.paths.warehouse, run_id=run_id):
             summary, fetched = _fetch_and_load(request, run_id, as_of)
+            # the monthly cadence is also when files from SCB, Socialstyrelsen and networks arrive
+            inbox = load_inbox_files(request.paths) if request.mode == "monthly" else ""
         elapsed = time.perf_counter() - started
         report = publish_report(summary, fetched, elapsed)
+        if inbox:
+            report += "\n\n## Inbox\n\n" + inbox
     except BaseException as exc:
         runlog.append(
             request.paths.run_log,

@@ -12,6 +12,7 @@ from typing import Any
 import polars as pl
 
 from flows.config import Paths
+from flows.reference import apply_reference
 from sources.kolada.rawstore import read_pages
 from transforms.kolada import metadata as meta_tf
 from transforms.kolada.values import flatten_values
@@ -171,6 +172,8 @@ def load_fetch(
             runs.record_pages(con, run_id, data.manifest)
             if watermark is not None:
                 runs.set_watermark(con, "kolada", watermark[0], watermark[1], run_id=run_id)
+        # networks, directions and peer-area rules are re-read and validated on every publish
+        apply_reference(con)
         summary.marts = marts.rebuild(con)
         summary.elapsed_s = time.perf_counter() - started
         runs.finish_run(con, run_id, summary.counts(), status="completed", message="")

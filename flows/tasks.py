@@ -126,6 +126,15 @@ def summary_markdown(summary: LoadSummary, fetched: dict[str, FetchResult], elap
     return "\n".join(lines)
 
 
+@task(name="load-inbox", cache_policy=NO_CACHE)
+def load_inbox_files(paths: Paths) -> str:
+    """Load the files waiting in the inbox (SCB, Socialstyrelsen, network templates); '' when none."""
+    from flows.files import load_inbox
+
+    report = load_inbox(warehouse=paths.warehouse, data_dir=paths.data_dir, lock_held=True)
+    return report.format() if report.run_id else ""
+
+
 @task(name="publish-report", cache_policy=NO_CACHE)
 def publish_report(summary: LoadSummary, fetched: dict[str, FetchResult], elapsed_s: float) -> str:
     """Attach the run report to the flow run as a Markdown artifact and return it."""

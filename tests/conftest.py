@@ -14,15 +14,8 @@ os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.pop("PREFECT_API_URL", None)
 
-JAMFOR_VARS = (
-    "JAMFOR_DATA_DIR",
-    "JAMFOR_WAREHOUSE",
-    "JAMFOR_KOLADA_URL",
-    "JAMFOR_KOLADA_RATE",
-    "JAMFOR_KOLADA_CONCURRENCY",
-    "JAMFOR_KOLADA_TIMEOUT",
-    "JAMFOR_KOLADA_RETRIES",
-)
+# the fixtures location is the one JAMFOR_ setting a developer's shell may legitimately pass in
+KEEP_VARS = {"JAMFOR_FIXTURES_DIR"}
 
 
 @pytest.fixture(autouse=True)

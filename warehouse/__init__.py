@@ -8,11 +8,13 @@ Typical load (one writer; every frame moves as Arrow, never row by row):
             stats = merge_values(con, values, run_id=run_id, as_of=now, scope=ValueScope([...]))
             quarantine.record(con, rejected, run_id=run_id)
             marts.rebuild(con)
-            runs.finish_run(con, run_id, stats.as_counts(), "success")
+            runs.finish_run(con, run_id, stats.as_counts(), "completed")
 
 DuckDB connections are not thread-safe: give each thread `con.cursor()` and funnel writes through one task.
 """
 
+# importing these modules registers their marts, so every marts.rebuild() builds every mart
+from warehouse import comparison, registers  # noqa: F401
 from warehouse.history import MergeStats, ValueScope, merge_dimension, merge_values, transaction
 from warehouse.publish import WarehouseLocked, building, connect_readonly, default_warehouse_path
 

@@ -302,6 +302,361 @@ TABLES: tuple[Table, ...] = (
     ),
 )
 
+# Comparison tables: reference tables written from flows/reference/*.yaml on every load (kind
+# "reference": replaced whole, no history) and the comparison marts built from them.
+OWN = "Egen bearbetning (not Kolada's figure): "
+REF = "Reference table written by every load from flows/reference/{file} (replaced whole, no history); "
+COMPARISON_TABLES: tuple[Table, ...] = (
+    Table(
+        "core",
+        "ref_network",
+        REF.format(file="networks.yaml") + "one row per user-defined comparison network (network_id).",
+        (
+            _c("network_id", "VARCHAR", "Network name from the file; peer_set_id = 'network:' + it.", True),
+            _c("title", "VARCHAR", "Network title shown to analysts."),
+            _c("description", "VARCHAR", "Free-text note from the file."),
+            _c("n_members", "INTEGER", "Member kommuner after validation."),
+            _c("source_file", "VARCHAR", "The YAML file the network was read from."),
+        ),
+        "reference",
+        ("network_id",),
+    ),
+    Table(
+        "core",
+        "ref_network_member",
+        REF.format(file="networks.yaml") + "one row per (network_id, member_id); members given by code "
+        "or name are resolved against the current kommuner in core.municipality.",
+        (
+            _c("network_id", "VARCHAR", "core.ref_network.network_id.", True),
+            _c("member_id", "VARCHAR", "Member kommun code (core.municipality.municipality_id).", True),
+            _c("member_title", "VARCHAR", "Member name from core.municipality."),
+            _c("given_as", "VARCHAR", "The member as written in the file (code or name)."),
+        ),
+        "reference",
+        ("network_id", "member_id"),
+    ),
+    Table(
+        "core",
+        "ref_kpi_direction",
+        REF.format(file="directions.yaml") + "one row per KPI: whether a higher or lower value is better, "
+        "and why (override, metadata rule or unknown).",
+        (
+            _c("kpi_id", "VARCHAR", KPI_ID, True),
+            _c("direction", "VARCHAR", "higher, lower or neutral (no good/bad colouring)."),
+            _c("basis", "VARCHAR", "override (directions.yaml), rule (from KPI metadata) or unknown."),
+            _c("rule", "VARCHAR", "Name of the rule that matched, or the override file; NULL when unknown."),
+            _c("note", "VARCHAR", "The override's note, or what the rule looks at."),
+        ),
+        "reference",
+        ("kpi_id",),
+    ),
+    Table(
+        "core",
+        "ref_kpi_peer_area",
+        REF.format(file="peer_areas.yaml") + "one row per KPI: the Liknande kommuner area "
+        "(IFO, ekonomiskt bistånd, LSS, äldreomsorg, övergripande) its peers are taken from.",
+        (
+            _c("kpi_id", "VARCHAR", KPI_ID, True),
+            _c("operating_area", "VARCHAR", "KPI verksamhetsområde the rule looked at."),
+            _c("peer_area", "VARCHAR", "Area of the 'Liknande kommuner <område>, <kommun>, <år>' group."),
+            _c("rule", "VARCHAR", "Name of the first matching rule, or 'default'."),
+        ),
+        "reference",
+        ("kpi_id",),
+    ),
+    Table(
+        "core",
+        "ref_oj_factor",
+        REF.format(file="oj_areas.yaml") + "one row per (kpi_group_id, kpi_id) of the Öppna jämförelser "
+        "KPI groups, with the answer coding parsed from the member title.",
+        (
+            _c("kpi_group_id", "VARCHAR", "ÖJ KPI group (core.kpi_group), e.g. GKPI251.", True),
+            _c("oj_area", "VARCHAR", "ÖJ area: the group title without 'Öppna jämförelser - '."),
+            _c("kpi_id", "VARCHAR", KPI_ID, True),
+            _c("member_title", "VARCHAR", "Member title as published (carries the coding)."),
+            _c("coding", "VARCHAR", "The parenthesised answer coding, e.g. 'Ja=1, Nej=0'; NULL if none."),
+            _c(
+                "coding_status",
+                "VARCHAR",
+                "parsed (a factor, counted); not counted: year-dependent (coding changes by year), "
+                "reversed (Nej has the top code), unparsed (fewer than two codes) or no coding.",
+            ),
+            _c("top_code", "INTEGER", "Highest code of the coding (the best answer)."),
+            _c("positive_min_code", "INTEGER", "Lowest code counted positive (top_code unless configured)."),
+            _c("positive_basis", "VARCHAR", "top code, or configured (oj_areas.yaml positive_min_code)."),
+        ),
+        "reference",
+        ("kpi_group_id", "kpi_id"),
+    ),
+    Table(
+        "mart",
+        "municipality_comparison",
+        "Each kommun against its peer sets; one row per municipality_id, kpi_id, year, gender, "
+        "peer_set_id. Rows exist where the kommun has a row in mart.kpi_value (a kommun absent in a year, "
+        "e.g. Knivsta 0330 or Nykvarn 0140 before they existed, gets none). Peers are the set's members "
+        "other than the kommun itself, compared within the same KPI, year and gender. value and "
+        "national_value: Källa: Kolada; every other figure is egen bearbetning.",
+        (
+            _c("municipality_id", "VARCHAR", "The compared kommun (kommuner only), 4-digit code."),
+            _c("municipality_title", "VARCHAR", "Name of the kommun."),
+            _c("kpi_id", "VARCHAR", KPI_ID),
+            _c("kpi_title", "VARCHAR", "KPI title."),
+            _c("year", "INTEGER", "Data year."),
+            _c("gender", "VARCHAR", "T totalt, K kvinnor, M män; peers are compared within the same gender."),
+            _c("value", "DOUBLE", "The kommun's value as published (NULL = missing). Källa: Kolada."),
+            _c(
+                "peer_set_kind",
+                "VARCHAR",
+                "liknande (Kolada Liknande kommuner for the KPI's area), kommungrupp (SKR), lan (the "
+                "county's kommuner), riket (all kommuner) or network (flows/reference/networks.yaml).",
+            ),
+            _c(
+                "peer_set_id",
+                "VARCHAR",
+                "Kolada group id (liknande, kommungrupp), 'lan:' + länskod, 'riket' or 'network:' + name.",
+            ),
+            _c("peer_set_title", "VARCHAR", "Title of the peer set."),
+            _c(
+                "peer_set_vintage",
+                "INTEGER",
+                "Liknande kommuner: the group-definition year from its title; its current membership is "
+                "applied to every data year, as Kolada does for group values. NULL for other kinds.",
+            ),
+            _c("peer_area", "VARCHAR", "Liknande: the KPI's area (core.ref_kpi_peer_area); else NULL."),
+            _c(
+                "n_peers",
+                "BIGINT",
+                OWN + "members of the set other than the kommun itself (current membership, with or "
+                "without a row this year).",
+            ),
+            _c(
+                "n_peers_with_value",
+                "BIGINT",
+                OWN + "peers with a non-NULL value this KPI, year and gender; a peer without a row that year "
+                "(e.g. not yet existing) or with a NULL value does not count.",
+            ),
+            _c(
+                "peer_mean",
+                "DOUBLE",
+                OWN + "unweighted mean of the peers' non-NULL values (kommun itself excluded); NULL when no "
+                "peer has one. For a Liknande kommuner set it equals Kolada's group value (ovägt medel).",
+            ),
+            _c(
+                "peer_median",
+                "DOUBLE",
+                OWN + "median of the peers' non-NULL values (mean of the middle two for an even count).",
+            ),
+            _c(
+                "rank_in_peers",
+                "BIGINT",
+                OWN + "rank of the kommun among itself and its peers with a value: 1 + the number of peers "
+                "strictly better by direction (higher value for neutral KPIs), so ties share the best "
+                "rank; NULL when the kommun's value is NULL.",
+            ),
+            _c(
+                "n_ranked",
+                "BIGINT",
+                OWN + "how many were ranked: peers with a value plus the kommun when it has one "
+                "(rank_in_peers 'av' n_ranked, e.g. 3 av 7).",
+            ),
+            _c(
+                "national_value",
+                "DOUBLE",
+                "Kolada's own Riket value (unit 0000) for the KPI, year and gender; never replaced by a "
+                "computed figure, NULL when Kolada has none. Källa: Kolada.",
+            ),
+            _c(
+                "national_kommun_median",
+                "DOUBLE",
+                OWN + "median of all kommuner's non-NULL values this year (regions, Riket, groups excluded); "
+                "a separate statistic, never substituted into national_value.",
+            ),
+            _c(
+                "national_rank",
+                "BIGINT",
+                OWN + "rank among all kommuner with a value this year, 1 = best by direction (highest for "
+                "neutral KPIs), ties share the best rank; NULL when value is NULL.",
+            ),
+            _c("n_national", "BIGINT", OWN + "kommuner with a non-NULL value this year (ranked nationally)."),
+            _c(
+                "national_percentile",
+                "DOUBLE",
+                OWN + "100 × (n_national − national_rank) / (n_national − 1): share of the other ranked "
+                "kommuner that are not better; 100 = best. NULL when value is NULL or n_national < 2.",
+            ),
+            _c("direction", "VARCHAR", "higher, lower or neutral (core.ref_kpi_direction; else neutral)."),
+            _c(
+                "colour_band",
+                "VARCHAR",
+                OWN + "green/yellow/red against the national p25 and p75 (quantile_cont over all kommuner's "
+                "values this year): higher-is-better green above p75, red below p25; lower-is-better green "
+                "below p25, red above p75; a value on a cut-off is yellow. 'neutral' for neutral KPIs, "
+                "'grey' when value is NULL (neutral KPIs too).",
+            ),
+            _c(
+                "delta_prev_year",
+                "DOUBLE",
+                OWN + "value − the kommun's value for year − 1 (same KPI, gender); NULL if one is missing.",
+            ),
+            _c(
+                "peer_mean_delta_prev_year",
+                "DOUBLE",
+                OWN + "peer_mean − the same peer set's peer_mean for year − 1 (which peers have values may "
+                "differ between the years); NULL if either is missing.",
+            ),
+            _c("is_preliminary", "BOOLEAN", "True when the kommun's value was preliminary when fetched."),
+            _c("source_note", "VARCHAR", "Attribution: Källa: Kolada vs egen bearbetning."),
+        ),
+        "mart",
+        ("municipality_id", "kpi_id", "year", "gender", "peer_set_id"),
+    ),
+    Table(
+        "mart",
+        "area_summary",
+        "Öppna jämförelser factors summarised per kommun; one row per municipality_id, oj_group_id, year "
+        "where the kommun has a row for a factor of the area (gender T). Factors are ÖJ KPI group "
+        "members with a parsed answer coding (core.ref_oj_factor). Counts are egen bearbetning.",
+        (
+            _c("municipality_id", "VARCHAR", "Kommun code."),
+            _c("municipality_title", "VARCHAR", "Name of the kommun."),
+            _c("oj_group_id", "VARCHAR", "ÖJ KPI group id, e.g. GKPI251."),
+            _c("oj_area", "VARCHAR", "ÖJ area, e.g. Ekonomiskt bistånd."),
+            _c("year", "INTEGER", "Data year."),
+            _c("n_factors", "BIGINT", OWN + "factors of the area that some kommun answered this year."),
+            _c("n_answered", "BIGINT", OWN + "of those, factors with a non-NULL value for this kommun."),
+            _c(
+                "n_positive",
+                "BIGINT",
+                OWN + "answered factors whose value is at least the factor's positive_min_code (the top "
+                "code unless configured: 'Ja, men inte för alla' does not count by default).",
+            ),
+            _c("share_positive", "DOUBLE", OWN + "n_positive / n_answered; NULL when n_answered = 0."),
+            _c("source_note", "VARCHAR", "Attribution: answers Källa: Kolada; counts egen bearbetning."),
+        ),
+        "mart",
+        ("municipality_id", "oj_group_id", "year"),
+    ),
+)
+TABLES += COMPARISON_TABLES
+
+# Tables loaded from files (`jamfor load files`, flows/files.py): SCB population, Socialstyrelsen
+# register values, networks' own measures, and the ledger of loaded files.
+UNIT_ID = "4-digit kommun code, 00LL län/region, 0000 Riket (Kolada's ids; leading zeros kept)."
+PERIOD = "'YYYY' or 'YYYY-MM' (monthly statistics)."
+STATUS = "ok, or why value is NULL: suppressed (X, ..), not_reported (--), not_applicable (.) or missing."
+FILE_TABLES: tuple[Table, ...] = (
+    _scd2(
+        "population",
+        "SCB population (Folkmängd) from PxWeb json-stat2 answers and SCB CSV exports; one row per version "
+        "of (source_table, municipality_id, period, sex, age). Källa: SCB.",
+        ("source_table", "municipality_id", "period", "sex", "age"),
+        _c("source_table", "VARCHAR", "SCB table id (TAB638, TAB6471 monthly) or 'scb-web-export'.", True),
+        _c("contents_code", "VARCHAR", "SCB ContentsCode (e.g. BE0101N1, 000007SF); NULL for CSV exports."),
+        _c("municipality_id", "VARCHAR", UNIT_ID, True),
+        _c("region_code", "VARCHAR", "Region code as published (SCB '01' for a län; '114' before repair)."),
+        _c("period", "VARCHAR", "'YYYY' (on 31 December) or 'YYYY-MM' (last day of the month).", True),
+        _c("year", "INTEGER", "Year of the period."),
+        _c("month", "INTEGER", "Month of a monthly period; NULL for yearly."),
+        _c("sex", "VARCHAR", "T totalt, K kvinnor, M män (SCB Kon 1+2/TotSa, 2, 1).", True),
+        _c("age", "VARCHAR", "SCB age code, e.g. '0-9'; 'tot' = all ages.", True),
+        _c("population", "BIGINT", "Folkmängd as published; NULL when status is not ok."),
+        _c("status", "VARCHAR", STATUS),
+    ),
+    _scd2(
+        "register_value",
+        "Register statistics loaded from files (Socialstyrelsen's statistics database: saved tables, CSV "
+        "exports, API rows; SCB tables other than population); one row per version of (source, measure, "
+        "municipality_id, period, breakdown). Källa: Socialstyrelsen / SCB.",
+        ("source", "measure", "municipality_id", "period", "breakdown"),
+        _c("source", "VARCHAR", "socialstyrelsen or scb.", True),
+        _c(
+            "measure",
+            "VARCHAR",
+            "Measure as published: a table's title without its year, an export's value column, "
+            "'<topic>/matt=<id>' for API rows, '<table>/<ContentsCode>' for SCB.",
+            True,
+        ),
+        _c("municipality_id", "VARCHAR", UNIT_ID, True),
+        _c("region", "VARCHAR", "Region as published (name or code)."),
+        _c("period", "VARCHAR", PERIOD, True),
+        _c("year", "INTEGER", "Year of the period."),
+        _c("month", "INTEGER", "Month of a monthly period; NULL for yearly."),
+        _c(
+            "breakdown",
+            "VARCHAR",
+            "The row's other dimensions as 'name=value' joined by ' | ' ('' = none), e.g. "
+            "'Inrikes- eller utrikesfödda hushåll=Inrikes födda'.",
+            True,
+        ),
+        _c("value", "DOUBLE", "The value as published; NULL when status is not ok (never 0 for X or --)."),
+        _c("status", "VARCHAR", STATUS),
+    ),
+    _scd2(
+        "network_measure",
+        "Comparison networks' own measures from the network template (docs/network_template.md); one row "
+        "per version of (measure_id, municipality_id, period). Source: the network's file.",
+        ("measure_id", "municipality_id", "period"),
+        _c("network", "VARCHAR", "Network named in the file (nätverk column); NULL when not given."),
+        _c("measure_id", "VARCHAR", "The network's measure id (mått).", True),
+        _c("measure_title", "VARCHAR", "Measure title (måttnamn)."),
+        _c("municipality_id", "VARCHAR", UNIT_ID, True),
+        _c("period", "VARCHAR", PERIOD, True),
+        _c("year", "INTEGER", "Year of the period."),
+        _c("month", "INTEGER", "Month of a monthly period; NULL for yearly."),
+        _c("value", "DOUBLE", "The value as delivered; NULL when status is not ok."),
+        _c("status", "VARCHAR", STATUS),
+        _c("unit", "VARCHAR", "Unit (enhet), e.g. '%' or 'timmar'."),
+        _c("direction", "VARCHAR", "higher, lower or neutral (riktning); NULL when not given."),
+        _c("note", "VARCHAR", "Free-text note (kommentar)."),
+    ),
+    Table(
+        "meta",
+        "loaded_file",
+        "Files loaded by `jamfor load files`; one row per distinct content (sha256). A file whose hash is "
+        "here is skipped; a corrected re-delivery (same logical_key, new hash) supersedes the older row.",
+        (
+            _c("sha256", "VARCHAR", "Hex SHA-256 of the file's bytes.", True),
+            _c("path", "VARCHAR", "Path the file was loaded from."),
+            _c("kind", "VARCHAR", "Detected kind (sources.files.KINDS), e.g. scb-jsonstat2 or sdb-html."),
+            _c("target_table", "VARCHAR", "Core table the rows went to."),
+            _c("logical_key", "VARCHAR", "Hash of kind, target, measures, periods and regions covered."),
+            _c(
+                "coverage",
+                "VARCHAR",
+                "JSON: measures (ids), first/last period, n_periods, n_regions; source_notes = the file's "
+                "own notes (e.g. a result page's footnotes).",
+            ),
+            _c("rows_in", "BIGINT", "Rows (values) read from the file."),
+            _c("rows_loaded", "BIGINT", "Rows that passed validation and were merged."),
+            _c("rows_quarantined", "BIGINT", "Rows written to meta.quarantine."),
+            _c("run_id", "VARCHAR", "meta.load_run.run_id of the load."),
+            _c("loaded_at", TS, "When it was loaded (UTC)."),
+            _c("superseded_by", "VARCHAR", "sha256 of the re-delivery that replaced it; NULL = current."),
+        ),
+        "meta",
+        ("sha256",),
+    ),
+    Table(
+        "mart",
+        "population_year",
+        "Total population per unit and year for per-capita figures; one row per municipality_id, year. "
+        "Year-end population (31 December): a yearly table's value, else the December value of a monthly "
+        "table. Källa: SCB.",
+        (
+            _c("municipality_id", "VARCHAR", UNIT_ID),
+            _c("municipality_title", "VARCHAR", "Unit name from core.municipality (NULL if not loaded)."),
+            _c("year", "INTEGER", "Year."),
+            _c("population", "BIGINT", "Folkmängd on 31 December, all ages, both sexes."),
+            _c("period", "VARCHAR", "The period the figure came from: 'YYYY' or 'YYYY-12'."),
+            _c("source_table", "VARCHAR", "core.population.source_table it came from (PxWeb tables first)."),
+            _c("source_note", "VARCHAR", "Attribution: Källa: SCB."),
+        ),
+        "mart",
+        ("municipality_id", "year"),
+    ),
+)
+TABLES += FILE_TABLES
+
 TABLES_BY_NAME: dict[str, Table] = {t.qualified: t for t in TABLES}
 
 

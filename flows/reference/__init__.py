@@ -33,11 +33,10 @@ __all__ = ["NetworkError", "ReferenceConfigError", "ReferenceFiles", "apply_refe
 
 def reference_frames(inputs: ReferenceInputs, files: ReferenceFiles) -> dict[str, pl.DataFrame]:
     """Every reference table's frame from the files and the current dimensions (no DuckDB)."""
-    if inputs.municipalities.height == 0:
+    specs = read_networks(files.networks)
+    if specs and inputs.municipalities.height == 0:
         raise NetworkError(f"{files.networks}: core.municipality is empty, so no member can be validated")
-    networks, members = resolve_networks(
-        read_networks(files.networks), inputs.municipalities, source=str(files.networks)
-    )
+    networks, members = resolve_networks(specs, inputs.municipalities, source=str(files.networks))
     rules, overrides = read_directions(files.directions)
     directions = derive_directions(inputs.kpis, rules, overrides, override_source=str(files.directions))
     area_rules, default_area = read_peer_areas(files.peer_areas)

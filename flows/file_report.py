@@ -1,0 +1,73 @@
+"""The report of a `load files` batch (one outcome per file) and the logical key of a delivered file."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from flows.load import LoadSummary
+from transforms.files.result import FileFrames
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one file: loaded, skipped (already loaded) or failed, with its counts."""
+
+    path: str
+    status: str
+    kind: str | None = None
+    target: str | None = None
+    rows_in: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    message: str = ""
+
+
+@dataclass
+class FilesReport:
+    """The batch: one outcome per file, the run id (None when nothing was written) and totals."""
+
+    run_id: str | None
+    files: list[FileOutcome] = field(default_factory=list)
+    summary: LoadSummary | None = None
+
+    def count(self, status: str) -> int:
+        return sum(f.status == status for f in self.files)
+
+    def format(self) -> str:
+        """A plain-text table, one line per file, and a closing line with the totals."""
+        lines = [f"{'status':<8} {'kind':<14} {'rows':>7} {'loaded':>7} {'quarant.':>8}  file"]
+        for f in self.files:
+            lines.append(
+                f"{f.status:<8} {f.kind or '?':<14} {f.rows_in:>7} {f.rows_loaded:>7} "
+                f"{f.rows_quarantined:>8}  {f.path}{' - ' + f.message if f.message else ''}"
+            )
+        run = f"run {self.run_id}" if self.run_id else "nothing written"
+        lines.append(
+            f"{self.count('loaded')} loaded, {self.count('skipped')} skipped as already loaded, "
+            f"{self.count('failed')} failed ({run})"
+        )
+        return "\n".join(lines)
+
+
+def logical_key(kind: str, frames: FileFrames) -> tuple[str, dict[str, Any]]:
+    """(hash identifying the logical file, readable coverage) from what the file's valid rows cover."""
+    periods, units = frames.periods, frames.municipalities
+    identity = {
+        "kind": kind,
+        "target": frames.target,
+        "ids": frames.identities,
+        "periods": periods,
+        "units": units,
+    }
+    digest = hashlib.sha256(json.dumps(identity, ensure_ascii=False).encode("utf-8")).hexdigest()
+    coverage = {
+        "ids": frames.identities,
+        "first_period": periods[0] if periods else None,
+        "last_period": periods[-1] if periods else None,
+        "n_periods": len(periods),
+        "n_regions": len(units),
+    }
+    return digest, coverage

@@ -1,0 +1,73 @@
+"""Network template rows to core.network_measure (tiny synthetic files; the numbers are made up)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from sources.files import read_delivery
+from transforms.files.networkfiles import network_from_template
+
+
+def _load(tmp_path: Path, text: str, reference: pl.DataFrame):
+    path = tmp_path / "natverk.csv"
+    path.write_text(text, encoding="utf-8")
+    table = read_delivery(path).table
+    return network_from_template(table.to_frame(), table.labels(), reference, path.name, table.notes)
+
+
+def test_rows_in_swedish_with_codes_names_and_markers(tmp_path: Path, reference: pl.DataFrame) -> None:
+    text = (
+        "Nätverk;Kommun;Mått;Måttnamn;Period;Värde;Enhet;Riktning;Kommentar\n"
+        "Fyra;0114;BT1;Brukartid;2024;12,5;%;högre;\n"
+        "Fyra;Vallentuna;BT1;Brukartid;2024-05;7;%;Higher;prel.\n"
+        "Fyra;0117 Österåker;BT1;Brukartid;Mars 2024;X;%;;\n"
+        "Fyra;114;BT2;;2024M02;;;lägre;\n"
+    )
+    result = _load(tmp_path, text, reference)
+    assert result.quarantine.height == 0
+    rows = result.valid.select(
+        "municipality_id", "measure_id", "period", "value", "status", "direction"
+    ).rows()
+    assert rows == [
+        ("0114", "BT1", "2024", 12.5, "ok", "higher"),
+        ("0115", "BT1", "2024-05", 7.0, "ok", "higher"),
+        ("0117", "BT1", "2024-03", None, "suppressed", None),
+        ("0114", "BT2", "2024-02", None, "missing", "lower"),
+    ]
+    assert result.valid["network"].to_list() == ["Fyra"] * 4
+    assert result.valid["note"].to_list() == [None, "prel.", None, None]
+    assert result.valid["month"].to_list() == [None, 5, 3, 2]
+
+
+def test_year_and_month_columns_in_english(tmp_path: Path, reference: pl.DataFrame) -> None:
+    text = "Municipality,Measure,Year,Month,Value\nVallentuna,M1,2023,3,1.5\nVallentuna,M1,2023,,2\n"
+    result = _load(tmp_path, text, reference)
+    assert result.valid.select("period", "value").rows() == [("2023-03", 1.5), ("2023", 2.0)]
+
+
+def test_bad_cells_name_file_row_and_column(tmp_path: Path, reference: pl.DataFrame) -> None:
+    text = (
+        "Kommun;Mått;Period;Värde;Riktning\n"
+        "Atlantis;BT1;2024;1;\n"
+        "0114;;2024;1;\n"
+        "0114;BT1;24;1;\n"
+        "0114;BT1;2024;abc;\n"
+        "0114;BT1;2023;1;sidledes\n"
+        "0115;BT1;2024;1;\n"
+        "0115;BT1;2024;2;\n"
+        "0117;BT1;2024;3;\n"
+    )
+    result = _load(tmp_path, text, reference)
+    assert result.rows_in == 8 and result.valid["municipality_id"].to_list() == ["0117"]
+    reasons = result.quarantine["failed_check"].to_list()
+    assert reasons == [
+        "natverk.csv, row 2: column 'Kommun': unknown region name 'Atlantis'",
+        "natverk.csv, row 3: column 'Mått': empty measure id",
+        "natverk.csv, row 4: column 'Period': not a period YYYY or YYYY-MM (got '24')",
+        "natverk.csv, row 5: column 'Värde': not a number or status marker (got 'abc')",
+        "natverk.csv, row 6: column 'Riktning': expected higher/lower/neutral (högre/lägre) (got 'sidledes')",
+        "natverk.csv, row 7: duplicate natural key",
+        "natverk.csv, row 8: duplicate natural key",
+    ]

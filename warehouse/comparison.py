@@ -1,0 +1,235 @@
+"""Comparison marts: each kommun against its peer sets, and Öppna jämförelser factors per area.
+
+Both are registered marts, rebuilt by `marts.rebuild` after mart.kpi_value (registration order) from
+mart.kpi_value, the core dimensions and the core.ref_* tables; set-based SQL only.
+
+How mart.municipality_comparison is computed. Kommungrupp, län, Riket and network sets are shared:
+every member is compared against the set, so the members' rows for each KPI, year and gender form one
+partition; a kommun's peers are that partition without its own row (the partition total minus its
+value for the mean, a window EXCLUDE CURRENT ROW for the median), and rank() over the partition ranks
+it among itself and its peers. A Liknande kommuner group belongs to one kommun and lists only its 7
+similar kommuner, so that kommun's row is joined to the members' rows (7 per row) and aggregated.
+Both ways tied values share the best rank and NULL values are not ranked; sums run in value order so
+a rebuild of the same data is bit-identical. National figures come from the Riket set, colour bands
+from the kommuner's quantiles that year.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from warehouse import marts
+
+CURRENT = "valid_to IS NULL AND NOT is_deleted"
+SOURCE_NOTE = (
+    "Källa: Kolada: value, national_value. Egen bearbetning (not Kolada): peer and national "
+    "statistics, ranks, percentile, colour_band, deltas."
+)
+
+_SETS = f"""
+kommun AS (
+    SELECT municipality_id, title, county_id, kommungrupp_id, kommungrupp_title
+    FROM core.municipality WHERE {CURRENT} AND kind = 'kommun'
+),
+grp AS (SELECT * FROM core.municipality_group WHERE {CURRENT}),
+grp_member AS (
+    SELECT m.group_id, m.member_id FROM core.municipality_group_member AS m
+    JOIN kommun AS k ON k.municipality_id = m.member_id WHERE m.{CURRENT}
+),
+kpi_ref AS (
+    SELECT k.kpi_id, coalesce(d.direction, 'neutral') AS direction, a.peer_area
+    FROM (SELECT DISTINCT kpi_id FROM mart.kpi_value WHERE municipality_kind = 'kommun') AS k
+    LEFT JOIN core.ref_kpi_direction AS d ON d.kpi_id = k.kpi_id
+    LEFT JOIN core.ref_kpi_peer_area AS a ON a.kpi_id = k.kpi_id
+),
+liknande AS (
+    -- one set per kommun and area: the newest definition if Kolada ever lists two
+    SELECT g.group_id, g.title, g.area, g.anchor_municipality_id, g.vintage_year FROM grp AS g
+    JOIN kommun AS k ON k.municipality_id = g.anchor_municipality_id
+    WHERE g.family = 'liknande' AND g.area IN (SELECT peer_area FROM kpi_ref)
+    QUALIFY row_number() OVER (
+        PARTITION BY g.anchor_municipality_id, g.area ORDER BY g.vintage_year DESC NULLS LAST, g.group_id
+    ) = 1
+),
+lan_title AS (
+    SELECT county_id, min(title) AS title FROM (
+        SELECT g.group_id, any_value(regexp_replace(g.title, '\\s*\\(ovägt medel\\)\\s*$', '')) AS title,
+               min(left(m.member_id, 2)) AS county_id
+        FROM grp AS g JOIN grp_member AS m ON m.group_id = g.group_id WHERE g.family = 'lan'
+        GROUP BY g.group_id HAVING count(DISTINCT left(m.member_id, 2)) = 1
+    ) GROUP BY county_id
+),
+peer_set AS (
+    SELECT group_id AS set_key, 'liknande' AS kind, title, vintage_year AS vintage, area FROM liknande
+    UNION ALL
+    SELECT DISTINCT k.kommungrupp_id, 'kommungrupp', k.kommungrupp_title, g.vintage_year, NULL
+    FROM kommun AS k LEFT JOIN grp AS g ON g.group_id = k.kommungrupp_id WHERE k.kommungrupp_id IS NOT NULL
+    UNION ALL
+    SELECT DISTINCT 'lan:' || k.county_id, 'lan', coalesce(t.title, 'Kommuner i län ' || k.county_id),
+           NULL::INTEGER, NULL
+    FROM kommun AS k LEFT JOIN lan_title AS t ON t.county_id = k.county_id WHERE k.county_id IS NOT NULL
+    UNION ALL
+    SELECT 'riket', 'riket', 'Riket: alla kommuner', NULL::INTEGER, NULL
+    UNION ALL
+    SELECT 'network:' || network_id, 'network', title, NULL::INTEGER, NULL FROM core.ref_network
+),
+liknande_member AS (
+    SELECT l.group_id AS set_key, m.member_id FROM liknande AS l
+    JOIN grp_member AS m ON m.group_id = l.group_id AND m.member_id <> l.anchor_municipality_id
+),
+shared_member AS (
+    -- sets every member of which is compared against the set
+    SELECT group_id AS set_key, member_id FROM grp_member
+    WHERE group_id IN (SELECT kommungrupp_id FROM kommun)
+    UNION ALL
+    SELECT 'lan:' || county_id, municipality_id FROM kommun WHERE county_id IS NOT NULL
+    UNION ALL
+    SELECT 'riket', municipality_id FROM kommun
+    UNION ALL
+    SELECT DISTINCT 'network:' || n.network_id, n.member_id FROM core.ref_network_member AS n
+    JOIN kommun AS k ON k.municipality_id = n.member_id
+),
+set_info AS (
+    -- n_peers: a Liknande group's members are all peers; the other sets include the kommun itself
+    SELECT s.*, coalesce(c.n_members, 0) - CASE WHEN s.kind = 'liknande' THEN 0 ELSE 1 END AS n_peers
+    FROM peer_set AS s LEFT JOIN (
+        SELECT set_key, count(*) AS n_members
+        FROM (SELECT * FROM liknande_member UNION ALL SELECT * FROM shared_member) GROUP BY set_key
+    ) AS c ON c.set_key = s.set_key
+)"""
+
+_COMPARISON = f"""
+WITH {_SETS},
+val AS (
+    SELECT v.kpi_id, v.kpi_title, v.municipality_id, v.municipality_title, v.year, v.gender, v.value,
+           v.is_preliminary, r.direction, r.peer_area,
+           -- sort key: the best value first; NULL values sort last and get no rank
+           CASE WHEN r.direction = 'lower' THEN v.value ELSE -v.value END AS worse
+    FROM mart.kpi_value AS v JOIN kpi_ref AS r ON r.kpi_id = v.kpi_id
+    WHERE v.municipality_kind = 'kommun'
+),
+national AS (
+    SELECT kpi_id, year, gender, count(value) AS n_national, median(value) AS kommun_median,
+           quantile_cont(value, 0.25) AS p25, quantile_cont(value, 0.75) AS p75
+    FROM val GROUP BY ALL
+),
+riket AS (
+    SELECT kpi_id, year, gender, value FROM mart.kpi_value WHERE municipality_id = '0000'
+),
+shared_rows AS (
+    SELECT m.set_key, v.municipality_id, v.kpi_id, v.year, v.gender, v.value, v.worse
+    FROM shared_member AS m JOIN val AS v ON v.municipality_id = m.member_id
+),
+shared_total AS (
+    -- summed in value order, so peer_mean is bit-identical from one rebuild to the next
+    SELECT set_key, kpi_id, year, gender, count(value) AS n_values, sum(value ORDER BY value) AS total
+    FROM shared_rows GROUP BY ALL
+),
+shared_stats AS (
+    -- the peers are the other rows of the set, KPI, year and gender: the total without the own value,
+    -- and the window partition without the current row
+    SELECT r.set_key, r.municipality_id, r.kpi_id, r.year, r.gender,
+           t.n_values - (r.value IS NOT NULL)::BIGINT AS n_peers_with_value,
+           (t.total - coalesce(r.value, 0)) / nullif(t.n_values - (r.value IS NOT NULL)::BIGINT, 0)
+               AS peer_mean,
+           median(r.value) OVER peers AS peer_median,
+           CASE WHEN r.value IS NOT NULL THEN rank() OVER ranked END AS rank_in_peers,
+           t.n_values AS n_ranked
+    FROM shared_rows AS r
+    JOIN shared_total AS t ON t.set_key = r.set_key AND t.kpi_id = r.kpi_id AND t.year = r.year
+                          AND t.gender = r.gender
+    WINDOW ranked AS (PARTITION BY r.set_key, r.kpi_id, r.year, r.gender ORDER BY r.worse NULLS LAST),
+           peers AS (ranked ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING EXCLUDE CURRENT ROW)
+),
+liknande_stats AS (
+    -- the kommun's row against each member's row of the same KPI (of the group's area), year, gender
+    SELECT l.group_id AS set_key, a.municipality_id, a.kpi_id, a.year, a.gender,
+           -- averaged in value order: bit-identical from one rebuild to the next
+           count(p.value) AS n_peers_with_value, avg(p.value ORDER BY p.value) AS peer_mean,
+           median(p.value) AS peer_median,
+           CASE WHEN any_value(a.value) IS NOT NULL THEN 1 + count(*) FILTER (WHERE p.worse < a.worse) END
+               AS rank_in_peers,
+           count(p.value) + (any_value(a.value) IS NOT NULL)::BIGINT AS n_ranked
+    FROM val AS a
+    JOIN liknande AS l ON l.anchor_municipality_id = a.municipality_id AND l.area = a.peer_area
+    LEFT JOIN liknande_member AS m ON m.set_key = l.group_id
+    LEFT JOIN val AS p ON p.municipality_id = m.member_id AND p.kpi_id = a.kpi_id AND p.year = a.year
+                      AND p.gender = a.gender
+    GROUP BY l.group_id, a.municipality_id, a.kpi_id, a.year, a.gender
+),
+stats AS (
+    SELECT * FROM shared_stats UNION ALL SELECT * FROM liknande_stats
+)
+SELECT v.municipality_id, v.municipality_title, v.kpi_id, v.kpi_title, v.year, v.gender, v.value,
+       i.kind AS peer_set_kind, i.set_key AS peer_set_id, i.title AS peer_set_title,
+       i.vintage::INTEGER AS peer_set_vintage, i.area AS peer_area, i.n_peers::BIGINT AS n_peers,
+       s.n_peers_with_value::BIGINT AS n_peers_with_value, s.peer_mean::DOUBLE AS peer_mean,
+       s.peer_median::DOUBLE AS peer_median, s.rank_in_peers::BIGINT AS rank_in_peers,
+       s.n_ranked::BIGINT AS n_ranked, r.value AS national_value,
+       n.kommun_median::DOUBLE AS national_kommun_median, g.rank_in_peers::BIGINT AS national_rank,
+       n.n_national::BIGINT AS n_national,
+       CASE WHEN g.rank_in_peers IS NOT NULL AND n.n_national > 1
+            THEN 100.0 * (n.n_national - g.rank_in_peers) / (n.n_national - 1) END::DOUBLE
+           AS national_percentile,
+       v.direction,
+       CASE WHEN v.value IS NULL THEN 'grey'
+            WHEN v.direction = 'neutral' THEN 'neutral'
+            WHEN v.direction = 'higher' AND v.value > n.p75 OR v.direction = 'lower' AND v.value < n.p25
+                THEN 'green'
+            WHEN v.direction = 'higher' AND v.value < n.p25 OR v.direction = 'lower' AND v.value > n.p75
+                THEN 'red'
+            ELSE 'yellow' END AS colour_band,
+       -- only a row for exactly year - 1 counts as last year
+       v.value - pv.value AS delta_prev_year, s.peer_mean - ps.peer_mean AS peer_mean_delta_prev_year,
+       v.is_preliminary, '{SOURCE_NOTE}' AS source_note
+FROM stats AS s
+JOIN val AS v ON v.municipality_id = s.municipality_id AND v.kpi_id = s.kpi_id AND v.year = s.year
+             AND v.gender = s.gender
+JOIN set_info AS i ON i.set_key = s.set_key
+JOIN national AS n ON n.kpi_id = v.kpi_id AND n.year = v.year AND n.gender = v.gender
+JOIN shared_stats AS g ON g.set_key = 'riket' AND g.municipality_id = v.municipality_id
+             AND g.kpi_id = v.kpi_id AND g.year = v.year AND g.gender = v.gender
+LEFT JOIN riket AS r ON r.kpi_id = v.kpi_id AND r.year = v.year AND r.gender = v.gender
+LEFT JOIN val AS pv ON pv.municipality_id = v.municipality_id AND pv.kpi_id = v.kpi_id
+                   AND pv.year = v.year - 1 AND pv.gender = v.gender
+LEFT JOIN stats AS ps ON ps.set_key = s.set_key AND ps.municipality_id = s.municipality_id
+                     AND ps.kpi_id = s.kpi_id AND ps.year = s.year - 1 AND ps.gender = s.gender
+ORDER BY v.municipality_id, v.kpi_id, v.year, v.gender, i.kind, s.set_key
+"""
+
+_AREA_SUMMARY = """
+WITH answer AS (
+    SELECT f.kpi_group_id, f.oj_area, f.positive_min_code, v.kpi_id, v.municipality_id,
+           v.municipality_title, v.year, v.value
+    FROM core.ref_oj_factor AS f JOIN mart.kpi_value AS v ON v.kpi_id = f.kpi_id
+    WHERE f.coding_status = 'parsed' AND v.municipality_kind = 'kommun' AND v.gender = 'T'
+),
+asked AS (
+    SELECT kpi_group_id, year, count(DISTINCT kpi_id) FILTER (WHERE value IS NOT NULL) AS n_factors
+    FROM answer GROUP BY ALL
+)
+SELECT a.municipality_id, any_value(a.municipality_title) AS municipality_title,
+       a.kpi_group_id AS oj_group_id, any_value(a.oj_area) AS oj_area, a.year,
+       any_value(k.n_factors)::BIGINT AS n_factors, count(a.value)::BIGINT AS n_answered,
+       count(*) FILTER (WHERE a.value >= a.positive_min_code)::BIGINT AS n_positive,
+       CASE WHEN count(a.value) > 0
+            THEN count(*) FILTER (WHERE a.value >= a.positive_min_code) / count(a.value) END::DOUBLE
+           AS share_positive,
+       'Källa: Kolada: the answers. Egen bearbetning (not Kolada): the counts and share_positive.'
+           AS source_note
+FROM answer AS a JOIN asked AS k ON k.kpi_group_id = a.kpi_group_id AND k.year = a.year
+GROUP BY a.municipality_id, a.kpi_group_id, a.year
+ORDER BY a.municipality_id, a.kpi_group_id, a.year
+"""
+
+
+@marts.register("mart.municipality_comparison")
+def municipality_comparison(con: duckdb.DuckDBPyConnection) -> str:
+    """Every kommun row of mart.kpi_value against each of its peer sets (see the module docstring)."""
+    return _COMPARISON
+
+
+@marts.register("mart.area_summary")
+def area_summary(con: duckdb.DuckDBPyConnection) -> str:
+    """ÖJ factors answered and positive per kommun, area and year (gender T)."""
+    return _AREA_SUMMARY
