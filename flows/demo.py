@@ -34,11 +34,11 @@ def run_demo(paths: Paths, console: Console) -> int:
     table = Table(
         title=f"mart.kpi_value: Åtvidaberg ({DEMO_MUNICIPALITY}), latest year, totals — Källa: Kolada"
     )
-    table.add_column("kpi")
-    table.add_column("title", no_wrap=True, max_width=48, overflow="ellipsis")
-    table.add_column("year", justify="right")
-    table.add_column("value", justify="right")
-    table.add_column("prel.")
+    table.add_column("kpi", no_wrap=True, min_width=6)
+    table.add_column("title", no_wrap=True, max_width=40, overflow="ellipsis")
+    table.add_column("year", justify="right", min_width=4)
+    table.add_column("value", justify="right", no_wrap=True, min_width=9)
+    table.add_column("prel.", min_width=5)
     for row in rows.iter_rows(named=True):  # a handful of display rows, not a data path
         value = "" if row["value"] is None else f"{row['value']:,.6g}"
         table.add_row(
