@@ -26,6 +26,14 @@ FIRST_YEAR = 1998
 SEED = 20261122
 
 
+# Real metadata catalogues ride along (they are metadata, not values) so dimensions and networks resolve.
+METADATA = {
+    "kpi": "kolada/rkolada_sysdata/rkolada_v3_2026-03-23_kpi.json",
+    "municipality": "kolada/rkolada_sysdata/rkolada_v3_2026-03-23_municipality.json",
+    "municipality_groups": "kolada/rkolada_sysdata/rkolada_v3_2026-03-23_municipality_groups.json",
+}
+
+
 @dataclass(frozen=True)
 class SyntheticFetch:
     """Where the synthetic pages were written and how many values they hold."""
@@ -36,6 +44,35 @@ class SyntheticFetch:
     years: list[int]
     values: int
     pages: int
+
+
+def _write_metadata(fetch_dir: Path, endpoint: str, source: Path, now: datetime) -> None:
+    rows = json.loads(source.read_text(encoding="utf-8"))
+    lines = []
+    for start in range(0, len(rows), PER_PAGE):
+        body = json.dumps(
+            {
+                "values": rows[start : start + PER_PAGE],
+                "count": len(rows[start : start + PER_PAGE]),
+                "next_url": None,
+                "previous_url": None,
+            },
+            ensure_ascii=False,
+        )
+        lines.append(
+            json.dumps(
+                {
+                    "url": f"http://127.0.0.1/v3/{endpoint}?page={start // PER_PAGE + 1}",
+                    "fetched_at": now.isoformat(),
+                    "status": 200,
+                    "sha256": hashlib.sha256(body.encode()).hexdigest(),
+                    "endpoint": endpoint,
+                    "body": body,
+                },
+                ensure_ascii=False,
+            )
+        )
+    (fetch_dir / f"{endpoint}.ndjson").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def unit_ids() -> list[str]:
@@ -121,7 +158,7 @@ def write_fetch(values: pl.DataFrame, root: Path, fetch_id: str = "synthetic") -
     fetch_dir = root / "raw" / "kolada" / fetch_id
     fetch_dir.mkdir(parents=True, exist_ok=True)
     now = datetime.now(UTC)
-    pl.DataFrame(
+    pages_frame = pl.DataFrame(
         {
             "url": [f"{base}&page={p + 1}" for p in range(n_pages)],
             "fetched_at": [now] * n_pages,
@@ -129,10 +166,21 @@ def write_fetch(values: pl.DataFrame, root: Path, fetch_id: str = "synthetic") -
             "sha256": [hashlib.sha256(b.encode()).hexdigest() for b in bodies],
             "endpoint": ["data"] * n_pages,
             "body": bodies,
-        }
-    ).with_columns(pl.col("fetched_at").dt.strftime("%Y-%m-%dT%H:%M:%S%.6f+00:00")).write_ndjson(
+        },
+        schema_overrides={
+            "url": pl.String,
+            "fetched_at": pl.Datetime("us", "UTC"),
+            "status": pl.Int64,
+            "sha256": pl.String,
+            "endpoint": pl.String,
+            "body": pl.String,
+        },
+    )
+    pages_frame.with_columns(pl.col("fetched_at").dt.strftime("%Y-%m-%dT%H:%M:%S%.6f+00:00")).write_ndjson(
         fetch_dir / "data.ndjson"
     )
+    for endpoint, path in METADATA.items():
+        _write_metadata(fetch_dir, endpoint, fixtures_dir() / path, now)
     plain = root / "pages.ndjson"
     plain.write_text("\n".join(bodies) + "\n", encoding="utf-8")
     return SyntheticFetch(

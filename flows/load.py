@@ -16,8 +16,9 @@ from flows.reference import apply_reference
 from sources.kolada.rawstore import read_pages
 from transforms.kolada import metadata as meta_tf
 from transforms.kolada.values import flatten_values
-from warehouse import history, marts, quarantine, runs
+from warehouse import checks, history, marts, quarantine, runs
 from warehouse.publish import building
+from warehouse.reference import reference_tables
 
 METADATA_ENDPOINTS = ("kpi", "municipality", "municipality_groups", "kpi_groups", "ou")
 
@@ -41,6 +42,7 @@ class LoadSummary:
     unchanged: int = 0
     entities: dict[str, dict[str, int]] = field(default_factory=dict)
     marts: dict[str, int] = field(default_factory=dict)
+    marts_unchanged: list[str] = field(default_factory=list)
     elapsed_s: float = 0.0
 
     def add(
@@ -173,8 +175,15 @@ def load_fetch(
             if watermark is not None:
                 runs.set_watermark(con, "kolada", watermark[0], watermark[1], run_id=run_id)
         # networks, directions and peer-area rules are re-read and validated on every publish
+        before = checks.fingerprint(con, reference_tables())
         apply_reference(con)
-        summary.marts = marts.rebuild(con)
+        changed = summary.inserted + summary.revised + summary.deleted > 0
+        # marts are a pure function of core + reference tables: when neither changed, they are current
+        if changed or checks.fingerprint(con, reference_tables()) != before:
+            summary.marts = marts.rebuild(con)
+        else:
+            summary.marts = marts.rebuild(con, marts.missing(con))
+            summary.marts_unchanged = [m.table for m in marts.MARTS if m.table not in summary.marts]
         summary.elapsed_s = time.perf_counter() - started
         runs.finish_run(con, run_id, summary.counts(), status="completed", message="")
     return summary

@@ -123,6 +123,7 @@ def summary_markdown(summary: LoadSummary, fetched: dict[str, FetchResult], elap
             f"| {s['unchanged']:,} | {s['quarantined']:,} |"
         )
     lines += ["", "| mart | rows |", "|---|---:|"] + [f"| {m} | {n:,} |" for m, n in summary.marts.items()]
+    lines += [f"| {m} | unchanged (nothing in core or reference changed) |" for m in summary.marts_unchanged]
     return "\n".join(lines)
 
 

@@ -17,15 +17,21 @@ def table_hashes(con: duckdb.DuckDBPyConnection, schemas: Sequence[str] = ("core
         "AND list_contains($schemas, schema_name) ORDER BY schema_name, table_name",
         {"schemas": list(schemas)},
     ).fetchall()
-    hashes: dict[str, str] = {}
-    for schema, name in names:
-        # Summing (not XOR-ing) row hashes keeps duplicate rows from cancelling each other out.
-        hashes[f"{schema}.{name}"] = scalar(
-            con,
-            f"SELECT md5(count(*)::VARCHAR || ':' || coalesce(sum(hash(t)::HUGEINT), 0)::VARCHAR) "
-            f"FROM {quote(schema)}.{quote(name)} AS t",
-        )
-    return hashes
+    return {f"{schema}.{name}": _table_hash(con, schema, name) for schema, name in names}
+
+
+def fingerprint(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> dict[str, str]:
+    """table_hashes for the named `schema.table`s only (names come from warehouse.spec, not users)."""
+    return {t: _table_hash(con, *t.split(".", 1)) for t in tables}
+
+
+def _table_hash(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> str:
+    # Summing (not XOR-ing) row hashes keeps duplicate rows from cancelling each other out.
+    return scalar(
+        con,
+        f"SELECT md5(count(*)::VARCHAR || ':' || coalesce(sum(hash(t)::HUGEINT), 0)::VARCHAR) "
+        f"FROM {quote(schema)}.{quote(name)} AS t",
+    )
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:

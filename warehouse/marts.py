@@ -59,6 +59,17 @@ def kpi_value(con: duckdb.DuckDBPyConnection) -> str:
     """
 
 
+def missing(con: duckdb.DuckDBPyConnection) -> list[Mart]:
+    """Registered marts whose table does not exist yet (a new warehouse, or a mart added by an upgrade)."""
+    present = {
+        f"{schema}.{name}"
+        for schema, name in con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database()"
+        ).fetchall()
+    }
+    return [mart for mart in MARTS if mart.table not in present]
+
+
 def rebuild(con: duckdb.DuckDBPyConnection, marts: list[Mart] | None = None) -> dict[str, int]:
     """Rebuild every registered mart (or the given ones); return rows per mart."""
     rows: dict[str, int] = {}

@@ -1,0 +1,67 @@
+"""Benchmark 3: a monthly run with nothing changed upstream, as the warehouse grows (1 M, 5 M, 10 M values).
+
+Run: `python -m bench.monthly --sizes 1000000,5000000,10000000`. For each size a warehouse is built from
+synthetic pages (one yearly-style full load, not timed), then the monthly path is timed: an incremental
+load of an empty changes-only fetch (what `from_date` returns when nothing changed) through the same
+load_fetch → merges → marts → publish as a real run. Prefect start-up is excluded (it is constant).
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from bench.load import PIPELINE, run_step
+from bench.synthetic import value_frame, write_fetch
+
+MONTHLY = """
+import sys, time
+from datetime import UTC, datetime
+from pathlib import Path
+from flows.config import Paths
+from flows.load import load_fetch
+fetch_dir, warehouse = Path(sys.argv[1]), Path(sys.argv[2])
+t = time.perf_counter()
+summary = load_fetch(Paths(warehouse.parent, warehouse), fetch_dir, run_id=sys.argv[3],
+                     flow_name="bench-monthly",
+                     scope={}, as_of=datetime.now(UTC), value_scope=None, watermark=None)
+assert summary.inserted == summary.revised == summary.deleted == 0, summary
+import resource
+values = summary.entities["core.kpi_value_history"]["rows_in"]
+print(values, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def measure(n_values: int, workdir: Path) -> tuple[float, float, float]:
+    """(seconds of the no-change monthly run, its peak RSS MiB, warehouse size MiB) for a warehouse of n."""
+    full = write_fetch(value_frame(n_values), workdir / "full")
+    years = f"{full.years[0]}-{full.years[-1]}"
+    warehouse = workdir / "jamfor.duckdb"
+    run_step(PIPELINE, str(full.fetch_dir), str(warehouse), ",".join(full.kpi_ids), years, "bench-full")
+    empty = write_fetch(value_frame(0), workdir / "empty", fetch_id="monthly")
+    _, seconds, rss = run_step(MONTHLY, str(empty.fetch_dir), str(warehouse), "bench-monthly")
+    return seconds, rss, warehouse.stat().st_size / 2**20
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the no-change monthly time per warehouse size and the ratio largest / smallest."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="1000000,5000000,10000000")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    results = []
+    for n in sizes:
+        with tempfile.TemporaryDirectory(prefix="jamfor-bench-monthly-") as tmp:
+            seconds, rss, size = measure(n, Path(tmp))
+        results.append(seconds)
+        print(
+            f"  warehouse of {n:>12,} values ({size:,.0f} MiB): no-change monthly {seconds:.2f} s, "
+            f"peak RSS {rss:,.0f} MiB"
+        )
+    print(f"  ratio largest / smallest: {results[-1] / results[0]:.2f} (flat = 1.0; target < 5 s each)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
