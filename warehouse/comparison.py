@@ -6,7 +6,7 @@ mart.kpi_value, the core dimensions and the core.ref_* tables; set-based SQL onl
 How mart.municipality_comparison is computed. Kommungrupp, län, Riket and network sets are shared:
 every member is compared against the set, so the members' rows for each KPI, year and gender form one
 partition; a kommun's peers are that partition without its own row (the partition total minus its
-value for the mean, a window EXCLUDE CURRENT ROW for the median), and rank() over the partition ranks
+value for the mean, the partition's sorted values without its own for the median), and rank() ranks
 it among itself and its peers. A Liknande kommuner group belongs to one kommun and lists only its 7
 similar kommuner, so that kommun's row is joined to the members' rows (7 per row) and aggregated.
 Both ways tied values share the best rank and NULL values are not ranked; sums run in value order so
@@ -121,25 +121,53 @@ shared_rows AS (
     FROM shared_member AS m JOIN val AS v ON v.municipality_id = m.member_id
 ),
 shared_total AS (
-    -- summed in value order, so peer_mean is bit-identical from one rebuild to the next
-    SELECT set_key, kpi_id, year, gender, count(value) AS n_values, sum(value ORDER BY value) AS total
-    FROM shared_rows GROUP BY ALL
+    -- summed in value order, so peer_mean is bit-identical from one rebuild to the next. The median
+    -- of the peers (the set without one member) only ever needs the sorted values at positions A, A+1
+    -- and A+2, A = n // 2, so those three are kept instead of a per-row window median
+    SELECT set_key, kpi_id, year, gender, n_values, total,
+           sorted[n_values // 2] AS v_a, sorted[n_values // 2 + 1] AS v_b, sorted[n_values // 2 + 2] AS v_c
+    FROM (
+        SELECT set_key, kpi_id, year, gender, count(value) AS n_values, sum(value ORDER BY value) AS total,
+               list(value ORDER BY value) FILTER (WHERE value IS NOT NULL) AS sorted
+        FROM shared_rows GROUP BY ALL
+    )
 ),
-shared_stats AS (
-    -- the peers are the other rows of the set, KPI, year and gender: the total without the own value,
-    -- and the window partition without the current row
-    SELECT r.set_key, r.municipality_id, r.kpi_id, r.year, r.gender,
-           t.n_values - (r.value IS NOT NULL)::BIGINT AS n_peers_with_value,
-           (t.total - coalesce(r.value, 0)) / nullif(t.n_values - (r.value IS NOT NULL)::BIGINT, 0)
-               AS peer_mean,
-           median(r.value) OVER peers AS peer_median,
+shared_ranked AS (
+    SELECT r.set_key, r.municipality_id, r.kpi_id, r.year, r.gender, r.value, t.n_values, t.total,
+           t.v_a, t.v_b, t.v_c, t.n_values // 2 AS a,
            CASE WHEN r.value IS NOT NULL THEN rank() OVER ranked END AS rank_in_peers,
-           t.n_values AS n_ranked
+           -- the own value's 1-based position among the set's non-null values in ascending order
+           CASE WHEN r.value IS NOT NULL THEN row_number() OVER ascending END AS pos,
+           t.n_values - (r.value IS NOT NULL)::BIGINT AS m
     FROM shared_rows AS r
     JOIN shared_total AS t ON t.set_key = r.set_key AND t.kpi_id = r.kpi_id AND t.year = r.year
                           AND t.gender = r.gender
     WINDOW ranked AS (PARTITION BY r.set_key, r.kpi_id, r.year, r.gender ORDER BY r.worse NULLS LAST),
-           peers AS (ranked ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING EXCLUDE CURRENT ROW)
+           ascending AS (PARTITION BY r.set_key, r.kpi_id, r.year, r.gender ORDER BY r.value NULLS LAST)
+),
+shared_positions AS (
+    -- the peers' j-th smallest value is the set's j-th, or its (j+1)-th from the own position on;
+    -- lo/hi are the middle positions among the m peers (equal when m is odd)
+    SELECT *,
+           (m + 1) // 2 + ((pos IS NOT NULL) AND (m + 1) // 2 >= pos)::BIGINT - a AS lo_off,
+           m // 2 + 1 + ((pos IS NOT NULL) AND m // 2 + 1 >= pos)::BIGINT - a AS hi_off
+    FROM shared_ranked
+),
+shared_stats AS (
+    -- the peers are the other rows of the set, KPI, year and gender: the total without the own value;
+    -- the median interpolates like DuckDB's median (quantile_cont 0.5)
+    SELECT set_key, municipality_id, kpi_id, year, gender,
+           m AS n_peers_with_value,
+           (total - coalesce(value, 0)) / nullif(m, 0) AS peer_mean,
+           CASE WHEN m > 0 THEN lo_v + (hi_v - lo_v) * 0.5 END AS peer_median,
+           rank_in_peers,
+           n_values AS n_ranked
+    FROM (
+        SELECT *,
+               CASE lo_off WHEN 0 THEN v_a WHEN 1 THEN v_b ELSE v_c END AS lo_v,
+               CASE hi_off WHEN 0 THEN v_a WHEN 1 THEN v_b ELSE v_c END AS hi_v
+        FROM shared_positions
+    )
 ),
 liknande_stats AS (
     -- the kommun's row against each member's row of the same KPI (of the group's area), year, gender
@@ -180,7 +208,10 @@ SELECT v.municipality_id, v.municipality_title, v.kpi_id, v.kpi_title, v.year, v
                 THEN 'red'
             ELSE 'yellow' END AS colour_band,
        -- only a row for exactly year - 1 counts as last year
-       v.value - pv.value AS delta_prev_year, s.peer_mean - ps.peer_mean AS peer_mean_delta_prev_year,
+       CASE WHEN lag(v.year) OVER last_year = v.year - 1 THEN v.value - lag(v.value) OVER last_year END
+           AS delta_prev_year,
+       CASE WHEN lag(v.year) OVER last_year = v.year - 1
+            THEN s.peer_mean - lag(s.peer_mean) OVER last_year END AS peer_mean_delta_prev_year,
        v.is_preliminary, '{SOURCE_NOTE}' AS source_note
 FROM stats AS s
 JOIN val AS v ON v.municipality_id = s.municipality_id AND v.kpi_id = s.kpi_id AND v.year = s.year
@@ -190,10 +221,7 @@ JOIN national AS n ON n.kpi_id = v.kpi_id AND n.year = v.year AND n.gender = v.g
 JOIN shared_stats AS g ON g.set_key = 'riket' AND g.municipality_id = v.municipality_id
              AND g.kpi_id = v.kpi_id AND g.year = v.year AND g.gender = v.gender
 LEFT JOIN riket AS r ON r.kpi_id = v.kpi_id AND r.year = v.year AND r.gender = v.gender
-LEFT JOIN val AS pv ON pv.municipality_id = v.municipality_id AND pv.kpi_id = v.kpi_id
-                   AND pv.year = v.year - 1 AND pv.gender = v.gender
-LEFT JOIN stats AS ps ON ps.set_key = s.set_key AND ps.municipality_id = s.municipality_id
-                     AND ps.kpi_id = s.kpi_id AND ps.year = s.year - 1 AND ps.gender = s.gender
+WINDOW last_year AS (PARTITION BY s.set_key, s.municipality_id, s.kpi_id, s.gender ORDER BY s.year)
 ORDER BY v.municipality_id, v.kpi_id, v.year, v.gender, i.kind, s.set_key
 """
 
