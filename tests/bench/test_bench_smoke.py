@@ -1,0 +1,23 @@
+"""Each benchmark runs end to end at a tiny size, so a broken code path is caught (timings are not)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import dlt_peer, fetch_rate, load, marts, monthly
+
+
+@pytest.mark.parametrize(
+    ("module", "argv", "expected"),
+    [
+        (load, ["--values", "20000"], "ratio pipeline / ceiling"),
+        (monthly, ["--sizes", "9000,18000"], "ratio largest / smallest"),
+        (fetch_rate, ["--rate", "50", "--latency", "0.01", "--requests", "30"], "of the limit"),
+        (marts, ["--values", "20000", "--repeats", "3"], "comparison query"),
+        (dlt_peer, ["--values", "20000", "--dict-values", "3000"], "ratios jamfor / dlt"),
+    ],
+    ids=["load", "monthly", "fetch_rate", "marts", "dlt_peer"],
+)
+def test_benchmark_runs(module, argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert module.main(argv) == 0
+    assert expected in capsys.readouterr().out
