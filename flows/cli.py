@@ -1,4 +1,4 @@
-"""The `jamfor` command line: fetch, load, status, docs, replay, demo, serve, compare, export."""
+"""The `jamfor` command line: fetch, load, status, docs, replay, demo, serve, compare, report, export."""
 
 from __future__ import annotations
 
@@ -76,6 +76,13 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--gender", choices=["T", "K", "M"], default="T")
     compare.add_argument("--format", choices=["table", "csv", "json"], default="table")
     _common(compare, kolada=False)
+    report = sub.add_parser("report", help="one self-contained HTML page for a kommun, with charts")
+    report.add_argument("municipality", help="kommun code or name, e.g. 0561 or Åtvidaberg")
+    report.add_argument("--area", help="Liknande kommuner area (IFO, LSS, ...) or the KPIs' operating area")
+    report.add_argument("--peers", help="liknande, kommungrupp, lan, riket, network or network:NAME")
+    report.add_argument("--year", type=int, help="data year (default: each KPI's latest year with a value)")
+    report.add_argument("--out", help="the .html file to write (default: <data-dir>/report-<code>.html)")
+    _common(report, kolada=False)
     export = sub.add_parser("export", help="write every mart as a Parquet file into DIR")
     export.add_argument("format", choices=["parquet"])
     export.add_argument("directory", metavar="DIR")
@@ -84,10 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _handlers() -> dict[str, Callable[[argparse.Namespace], int]]:
-    from flows import commands, compare
+    from flows import commands, compare, report
 
     return {
         "compare": compare.compare,
+        "report": report.report,
         "export": compare.export,
         "fetch": commands.fetch,
         "load": commands.load,

@@ -58,4 +58,7 @@ def run_demo(paths: Paths, console: Console) -> int:
     from flows.compare import print_demo_comparison
 
     print_demo_comparison(paths.warehouse, console, DEMO_MUNICIPALITY)
+    from flows.report import write_demo_report
+
+    write_demo_report(paths, console, DEMO_MUNICIPALITY)  # data/report-0561.html
     return 0

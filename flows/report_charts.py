@@ -1,0 +1,250 @@
+"""Chart specifications of `jamfor report`, built with Altair from Polars frames (pure: no I/O).
+
+Three charts: a kommun among one peer set (bars with names for small sets, a strip of ticks for
+large ones), its trend against peer means and Riket, and the Öppna jämförelser area summary. Labels
+are Swedish; field names are Swedish too, because they are what a reader of the spec sees.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import altair as alt
+import polars as pl
+
+WIDTH = 300  # plot width in px; the page scales the SVG down (viewBox) on narrower screens
+BAR_LIMIT = 15  # sets up to this many kommuner get one named bar each; larger ones a strip of ticks
+OTHERS = "Övriga i gruppen"
+MEAN = "Snitt övriga (egen bearbetning)"
+RIKET = "Riket (Källa: Kolada)"
+GREY = "#b3b3b3"
+INK = "#222222"
+KOMMUN_LINE = "#0b5cad"
+PEER_LINES = ("#d97706", "#7c3aed", "#0f766e", "#be185d", "#4d7c0f", "#92400e")
+# colour_band of mart.municipality_comparison -> (colour, Swedish meaning); the band is egen bearbetning
+BANDS: dict[str, tuple[str, str]] = {
+    "green": ("#2e7d32", "bland de 25 % bästa kommunerna i riket"),
+    "yellow": ("#c99700", "bland de 50 % i mitten av kommunerna i riket"),
+    "red": ("#c62828", "bland de 25 % sämsta kommunerna i riket"),
+    "neutral": ("#0b5cad", "ingen färgsättning: måttet har ingen bättre riktning (kostnad, volym, kontext)"),
+    "grey": ("#8a8a8a", "värde saknas"),
+}
+KIND_LABELS = {
+    "liknande": "liknande kommuner",
+    "kommungrupp": "kommungruppen",
+    "lan": "länet",
+    "riket": "alla kommuner",
+    "network": "nätverket",
+}
+
+
+def band_colour(band: str | None) -> str:
+    """The colour of a colour_band value (grey for anything unknown)."""
+    return BANDS.get(band or "grey", BANDS["grey"])[0]
+
+
+def _is(name: str) -> str:
+    """A Vega expression testing an axis label against a kommun name (JSON quoting is JS quoting)."""
+    return f"datum.value === {json.dumps(name)}"
+
+
+def _reference_lines(row: Mapping[str, Any]) -> alt.Chart | None:
+    """Vertical rules at the peer mean (egen bearbetning) and Riket (Kolada's value), when known."""
+    dashes = {MEAN: [1, 0], RIKET: [5, 3]}
+    refs = [(MEAN, row.get("peer_mean")), (RIKET, row.get("national_value"))]
+    known = [(label, value) for label, value in refs if value is not None]
+    if not known:
+        return None
+    frame = pl.DataFrame(known, schema={"linje": pl.String, "värde": pl.Float64}, orient="row")
+    shown = [label for label, _ in known]  # the legend lists only the lines drawn
+    return (
+        alt.Chart(frame)
+        .mark_rule(strokeWidth=1.5, color=INK)
+        .encode(
+            x="värde:Q",
+            strokeDash=alt.StrokeDash(
+                "linje:N",
+                scale=alt.Scale(domain=shown, range=[dashes[label] for label in shown]),
+                legend=alt.Legend(title=None, orient="bottom", direction="vertical", labelLimit=280),
+            ),
+        )
+    )
+
+
+def peer_frame(members: pl.DataFrame, name: str) -> pl.DataFrame:
+    """The chart data of one peer set: kommun, value, whether highlighted, preliminary (values only)."""
+    return members.filter(pl.col("value").is_not_null()).select(
+        pl.col("municipality_title").alias("kommun"),
+        pl.col("value").alias("värde"),
+        pl.when(pl.col("is_selected")).then(pl.lit(name)).otherwise(pl.lit(OTHERS)).alias("markering"),
+        pl.col("is_preliminary").fill_null(False).alias("preliminärt"),
+    )
+
+
+def peer_chart(members: pl.DataFrame, row: Mapping[str, Any], name: str) -> alt.LayerChart:
+    """The kommun among one peer set in the row's year, highlighted in its colour band.
+
+    `members` holds the kommun's and its peers' values (warehouse.report_query.peer_values for one
+    set and KPI); `row` is the kommun's mart.municipality_comparison row for that set.
+    """
+    frame = peer_frame(members, name)
+    colour = alt.Color(
+        "markering:N", scale=alt.Scale(domain=[name, OTHERS], range=[band_colour(row["colour_band"]), GREY])
+    )
+    x = alt.X("värde:Q", title=f"Värde {row['year']}", axis=alt.Axis(tickCount=5))
+    base = alt.Chart(frame)
+    if frame.height <= BAR_LIMIT:
+        # best first by the KPI's direction (neutral: highest first, as the mart ranks); an explicit
+        # list, because a sort by field is dropped when the layers' data differ
+        order = frame.sort("värde", descending=row.get("direction") != "lower", maintain_order=True)
+        y = alt.Y(
+            "kommun:N",
+            title="Kommun",
+            sort=order["kommun"].to_list(),
+            axis=alt.Axis(
+                labelLimit=110,
+                labelFontWeight=alt.condition(_is(name), alt.value("bold"), alt.value("normal")),  # type: ignore[arg-type]
+            ),
+        )
+        layers: list[alt.Chart] = [
+            base.mark_bar().encode(x=x, y=y, color=colour.legend(None)),
+            base.transform_filter("datum.preliminärt")
+            .mark_text(align="left", dx=3, fontSize=10, color=INK, aria=False)
+            .encode(x=x, y=y, text=alt.value("prel.")),
+        ]
+        height: alt.Step | int = alt.Step(16)
+    else:
+        layers = [
+            base.transform_filter(f"datum.markering !== {json.dumps(name)}")
+            .mark_tick(thickness=1, size=18, opacity=0.7, aria=False)  # ~300 marks: no labels
+            .encode(x=x, color=colour.legend(None)),
+            base.transform_filter(f"datum.markering === {json.dumps(name)}")
+            .mark_point(shape="diamond", filled=True, size=160, opacity=1)
+            .encode(x=x, color=colour.legend(None)),
+            base.transform_filter(f"datum.markering === {json.dumps(name)}")
+            .mark_text(dy=-16, fontWeight="bold", fontSize=11, color=INK, aria=False)
+            .encode(x=x, text="markering:N"),
+        ]
+        height = 44
+    rules = _reference_lines(row)
+    if rules is not None:
+        layers.append(rules)
+    return alt.layer(*layers).properties(
+        width=WIDTH, height=height, description=f"{name} bland {row['peer_set_title']}, {row['year']}"
+    )
+
+
+def trend_frame(trend: pl.DataFrame, name: str) -> pl.DataFrame:
+    """Long frame (år, serie, värde, preliminärt): the kommun, Riket, and each non-Riket set's mean."""
+    kinds = trend.select("peer_set_id", "peer_set_kind").unique()
+    repeated = kinds.group_by("peer_set_kind").len().filter(pl.col("len") > 1)["peer_set_kind"]
+    label = pl.format("Snitt {}", pl.col("peer_set_kind").replace_strict(KIND_LABELS, default="gruppen"))
+    label = (
+        pl.when(pl.col("peer_set_kind").is_in(repeated.implode()))
+        .then(pl.format("{} ({})", label, "peer_set_title"))
+        .otherwise(label)
+    )
+    own = trend.unique(["year"], keep="first").sort("year")
+    series = [
+        own.select("year", pl.lit(name).alias("serie"), "value", "is_preliminary"),
+        own.select(
+            "year",
+            pl.lit(RIKET).alias("serie"),
+            pl.col("national_value").alias("value"),
+            pl.lit(False).alias("is_preliminary"),
+        ),
+        trend.filter(pl.col("peer_set_kind") != "riket").select(
+            "year",
+            label.alias("serie"),
+            pl.col("peer_mean").alias("value"),
+            pl.lit(False).alias("is_preliminary"),
+        ),
+    ]
+    return (
+        pl.concat(series)
+        .filter(pl.col("value").is_not_null())
+        .select(
+            pl.col("year").alias("år"),
+            "serie",
+            pl.col("value").alias("värde"),
+            pl.col("is_preliminary").fill_null(False).alias("preliminärt"),
+        )
+        .sort("serie", "år")
+    )
+
+
+def trend_chart(trend: pl.DataFrame, name: str, title: str) -> alt.LayerChart:
+    """The kommun's values over the years against its peer sets' means and Riket; open dots = prel."""
+    frame = trend_frame(trend, name)
+    present = set(frame["serie"].to_list())
+    peers = sorted(present - {name, RIKET})
+    riket = [RIKET] if RIKET in present else []  # listed only when Kolada has a Riket value
+    domain = [name, *riket, *peers]
+    palette = [
+        KOMMUN_LINE,
+        *([INK] * len(riket)),
+        *(PEER_LINES[i % len(PEER_LINES)] for i in range(len(peers))),
+    ]
+    legend = alt.Legend(title=None, orient="bottom", columns=1, labelLimit=280, symbolType="stroke")
+    colour = alt.Color("serie:N", scale=alt.Scale(domain=domain, range=palette), legend=legend)
+    # Riket dashed; the same field and legend as the colour, so the legend shows the dash too
+    dash = alt.StrokeDash(
+        "serie:N",
+        scale=alt.Scale(domain=domain, range=[[5, 3] if serie == RIKET else [1, 0] for serie in domain]),
+        legend=legend,
+    )
+    x = alt.X("år:Q", title="År", axis=alt.Axis(format="d", tickMinStep=1), scale=alt.Scale(zero=False))
+    y = alt.Y("värde:Q", title="Värde", scale=alt.Scale(zero=False))
+    base = alt.Chart(frame).encode(x=x, y=y, color=colour)
+    own = f"datum.serie === {json.dumps(name)}"
+    lines = base.mark_line().encode(
+        strokeWidth=alt.condition(own, alt.value(3), alt.value(1.5)),  # type: ignore[arg-type]
+        strokeDash=dash,
+    )
+    points = base.transform_filter(f"{own} && !datum.preliminärt").mark_point(filled=True, size=28)
+    preliminary = base.transform_filter(f"{own} && datum.preliminärt").mark_point(
+        filled=False, size=50, strokeWidth=2
+    )
+    return alt.layer(lines, points, preliminary).properties(
+        width=WIDTH, height=170, description=f"{name}: {title}, utveckling över åren"
+    )
+
+
+def area_frame(areas: pl.DataFrame) -> pl.DataFrame:
+    """ÖJ area summary rows as chart data: område, år (text), andel, the count behind it."""
+    return areas.filter(pl.col("share_positive").is_not_null()).select(
+        pl.col("oj_area").alias("område"),
+        pl.col("year").cast(pl.String).alias("år"),
+        pl.col("share_positive").alias("andel"),
+        pl.format("{} av {}", "n_positive", "n_answered").alias("antal"),
+    )
+
+
+def area_chart(areas: pl.DataFrame) -> alt.Chart:
+    """Share of positive ÖJ factors per area: the shown year (dark) against the year before (light)."""
+    frame = area_frame(areas)
+    years = sorted(set(frame["år"].to_list()))
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y("område:N", title="Område", axis=alt.Axis(labelLimit=120)),
+            yOffset=alt.YOffset("år:N", sort=years),
+            x=alt.X(
+                "andel:Q",
+                title="Andel positiva faktorer",
+                scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%"),
+            ),
+            color=alt.Color(
+                "år:N",
+                scale=alt.Scale(domain=years, range=["#9ab7d8", KOMMUN_LINE][-len(years) :]),
+                legend=alt.Legend(title="År", orient="bottom"),
+            ),
+        )
+        .properties(
+            width=WIDTH, height=alt.Step(20), description="Öppna jämförelser: andel positiva faktorer"
+        )
+    )

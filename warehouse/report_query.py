@@ -1,0 +1,131 @@
+"""Read-only queries behind `jamfor report`: one kommun's comparison rows, its peers' values, its trend,
+its Öppna jämförelser area summary and the data's load date (user values only as parameters)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+# The peer-set CTEs of mart.municipality_comparison: the report's peers must be exactly the mart's
+# peers, so the membership rules are reused rather than restated (no membership table is stored).
+from warehouse.comparison import _SETS as PEER_SET_CTES
+from warehouse.comparison_query import ComparisonFilter, comparison_rows, resolve_municipality
+from warehouse.publish import connect_readonly
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything one report page shows, as frames; `rows` has one row per KPI and peer set."""
+
+    code: str
+    name: str
+    rows: pl.DataFrame  # mart.municipality_comparison rows: per KPI the chosen or latest year
+    peers: pl.DataFrame  # per (peer_set_id, kpi_id): the kommun's and its peers' values that year
+    trend: pl.DataFrame  # the kommun's comparison rows of every year up to the shown one
+    areas: pl.DataFrame  # mart.area_summary: per ÖJ area the shown year and the year before
+    loaded_at: datetime | None  # finish of the latest completed load run (meta.load_run)
+    fetched_at: datetime | None  # newest fetched_at of the kommun's values (mart.kpi_value)
+
+
+def _selection(rows: pl.DataFrame) -> dict[str, list]:
+    """The shown (kpi, year, peer set) triples as parallel lists, zipped again by unnest in SQL."""
+    return {
+        "kpi": rows["kpi_id"].to_list(),
+        "yr": rows["year"].to_list(),
+        "set": rows["peer_set_id"].to_list(),
+    }
+
+
+def peer_values(con: duckdb.DuckDBPyConnection, code: str, rows: pl.DataFrame, gender: str) -> pl.DataFrame:
+    """Values of the kommun and every member of each shown peer set, for the shown KPI and year."""
+    return con.sql(
+        f"""
+        WITH {PEER_SET_CTES},
+        sel AS (SELECT unnest($kpi) AS kpi_id, unnest($yr)::INTEGER AS year, unnest($set) AS set_key),
+        member AS (
+            SELECT set_key, member_id FROM liknande_member
+            UNION SELECT set_key, member_id FROM shared_member
+            UNION SELECT set_key, $m FROM sel  -- a Liknande set lists only the kommun's peers
+        )
+        SELECT s.set_key AS peer_set_id, s.kpi_id, s.year, v.municipality_id, v.municipality_title,
+               v.value, v.is_preliminary, v.municipality_id = $m AS is_selected
+        FROM sel AS s
+        JOIN member AS m ON m.set_key = s.set_key
+        JOIN mart.kpi_value AS v ON v.municipality_id = m.member_id AND v.kpi_id = s.kpi_id
+                                AND v.year = s.year AND v.gender = $gender
+        ORDER BY s.set_key, s.kpi_id, v.municipality_id
+        """,
+        params={**_selection(rows), "m": code, "gender": gender},
+    ).pl()
+
+
+def trend_rows(con: duckdb.DuckDBPyConnection, code: str, rows: pl.DataFrame, gender: str) -> pl.DataFrame:
+    """The kommun's comparison rows for the shown KPIs and peer sets, every year up to the shown one."""
+    return con.sql(
+        """
+        WITH sel AS (SELECT unnest($kpi) AS kpi_id, unnest($yr)::INTEGER AS year, unnest($set) AS set_key)
+        SELECT c.kpi_id, c.year, c.peer_set_id, c.peer_set_kind, c.peer_set_title, c.value, c.peer_mean,
+               c.national_value, c.is_preliminary
+        FROM mart.municipality_comparison AS c
+        JOIN sel AS s ON s.kpi_id = c.kpi_id AND s.set_key = c.peer_set_id AND c.year <= s.year
+        WHERE c.municipality_id = $m AND c.gender = $gender
+        ORDER BY c.kpi_id, c.peer_set_id, c.year
+        """,
+        params={**_selection(rows), "m": code, "gender": gender},
+    ).pl()
+
+
+def area_rows(con: duckdb.DuckDBPyConnection, code: str, year: int | None) -> pl.DataFrame:
+    """mart.area_summary of the kommun: per ÖJ area the chosen (else latest) year and the year before."""
+    return con.sql(
+        """
+        SELECT oj_group_id, oj_area, year, n_factors, n_answered, n_positive, share_positive,
+               year = shown AS is_current
+        FROM (SELECT *, coalesce($year, max(year) OVER (PARTITION BY oj_group_id)) AS shown
+              FROM mart.area_summary WHERE municipality_id = $m)
+        WHERE year IN (shown, shown - 1)
+        ORDER BY oj_area, oj_group_id, year
+        """,
+        params={"m": code, "year": year},
+    ).pl()
+
+
+def load_dates(con: duckdb.DuckDBPyConnection, code: str) -> tuple[datetime | None, datetime | None]:
+    """(finish of the latest completed load run, newest fetched_at among the kommun's values)."""
+    # fetchall, not fetchone: DuckDB 2 keeps a half-read result open and refuses the next query
+    [(loaded, fetched)] = con.execute(
+        """
+        SELECT (SELECT max(finished_at) FROM meta.load_run WHERE status = 'completed'),
+               (SELECT max(fetched_at) FROM mart.kpi_value WHERE municipality_id = $m)
+        """,
+        {"m": code},
+    ).fetchall()
+    return loaded, fetched
+
+
+def report_data(warehouse_path: Path, municipality: str, wanted: ComparisonFilter) -> ReportData:
+    """Everything `jamfor report` shows for one kommun, read from the published file in one snapshot.
+
+    Raises warehouse.comparison_query.LookupProblem (one line) for an unknown kommun, area or peer set.
+    """
+    con = connect_readonly(warehouse_path)
+    try:
+        code, name = resolve_municipality(con, municipality)
+        rows = comparison_rows(con, code, wanted)
+        loaded_at, fetched_at = load_dates(con, code)
+        return ReportData(
+            code=code,
+            name=name,
+            rows=rows,
+            peers=peer_values(con, code, rows, wanted.gender),
+            trend=trend_rows(con, code, rows, wanted.gender),
+            areas=area_rows(con, code, wanted.year),
+            loaded_at=loaded_at,
+            fetched_at=fetched_at,
+        )
+    finally:
+        con.close()
