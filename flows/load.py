@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from flows.config import Paths
 from flows.reference import apply_reference
 from sources.kolada.rawstore import read_pages
 from transforms.kolada import metadata as meta_tf
-from transforms.kolada.values import flatten_values
+from transforms.kolada.values import flatten_values, quarantined_items
 from warehouse import checks, history, marts, quarantine, runs
 from warehouse.publish import building
 from warehouse.reference import reference_tables
@@ -162,10 +162,21 @@ def load_fetch(
         runs.start_run(con, run_id=run_id, flow=flow_name, scope=json.dumps(scope), started_at=as_of)
         with history.transaction(con):
             for table, (frame, keys) in data.dimensions.items():
+                # a quarantined (malformed) record was still sent: its current version must not be
+                # tombstoned as if the source had deleted it
                 stats = history.merge_dimension(
-                    con, table, frame, key_cols=keys, run_id=run_id, as_of=as_of, full_snapshot=True
+                    con,
+                    table,
+                    frame,
+                    key_cols=keys,
+                    run_id=run_id,
+                    as_of=as_of,
+                    full_snapshot=True,
+                    keep_keys=_quarantined_keys(data, table),
                 )
                 summary.add(table, stats, _quarantined(data, table))
+            if value_scope is not None:
+                value_scope = replace(value_scope, keep_items=quarantined_items(data.quarantine["value"]))
             stats = history.merge_values(con, data.values, run_id=run_id, as_of=as_of, scope=value_scope)
             summary.add(
                 "core.kpi_value_history", stats, data.quarantine["value"].height, rows_in=data.values_in
@@ -196,6 +207,11 @@ _QUARANTINE_ENTITY = {
     "core.kpi_group": "kpi_group",
     "core.ou": "ou",
 }
+
+
+def _quarantined_keys(data: Transformed, table: str) -> list[str]:
+    entity = _QUARANTINE_ENTITY.get(table)
+    return data.quarantine[entity]["natural_key"].to_list() if entity in data.quarantine else []
 
 
 def _quarantined(data: Transformed, table: str) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from datetime import UTC, datetime
@@ -9,11 +10,24 @@ from pathlib import Path
 from typing import Any
 
 
+class RunLogError(RuntimeError):
+    """The run log cannot be written safely."""
+
+
 def append(path: Path, record: dict[str, Any]) -> None:
     """Append one run record (one JSON line); the directory is created when missing."""
     path.parent.mkdir(parents=True, exist_ok=True)
     line = json.dumps({"logged_at": datetime.now(UTC).isoformat(), **record}, default=str, ensure_ascii=False)
-    with path.open("a", encoding="utf-8") as handle:
+    try:
+        # O_NOFOLLOW: a symlink planted in the data directory must not redirect the append elsewhere
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise RunLogError(
+                f"run log {path} is a symbolic link; remove it (the loader creates it)"
+            ) from None
+        raise
+    with os.fdopen(fd, "a", encoding="utf-8") as handle:
         handle.write(line + "\n")
         handle.flush()
         os.fsync(handle.fileno())

@@ -31,8 +31,11 @@ GROUP_FAMILIES = ("liknande", "kommungrupp", "lan", "size", "all", "network", "o
 YEAR_MIN = 1950
 YEAR_MAX = 2100
 
-# Typical UTF-8-read-as-Latin-1 sequences for ä ö å Ä Ö Å é (kolada_v3.md §3: double-encoded titles).
+# Typical UTF-8-read-as-cp1252 sequences for ä ö å Ä Ö Å é (kolada_v3.md §3: double-encoded titles).
 MOJIBAKE_MARKERS = ("Ã¤", "Ã¶", "Ã¥", "Ã„", "Ã–", "Ã…", "Ã©")
+# The same bytes read as ISO-8859-1 (requests' default for text/* without a charset) give "Ã" and a
+# character of U+0080..U+00BF, e.g. "Ã\x84" for Ä; no Swedish text contains "Ã" followed by one of those.
+MOJIBAKE_PATTERN = "Ã[\u0080-\u00bf\u201e\u2013\u2026\u2030]"
 
 UtcDatetime = Annotated[pl.Datetime, "us", "UTC"]
 
@@ -43,7 +46,7 @@ class _KoladaModel(pa.DataFrameModel):
     # pandera names a check after its method once the model is reused, so method name == check name
     @pa.check(r"^(.*_)?title$", regex=True, name="no_mojibake")
     def no_mojibake(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(~pl.col(data.key).str.contains_any(MOJIBAKE_MARKERS).fill_null(False))
+        return data.lazyframe.select(~pl.col(data.key).str.contains(MOJIBAKE_PATTERN).fill_null(False))
 
     class Config:
         strict = True
@@ -65,6 +68,11 @@ class DataValue(_KoladaModel):
     fetched_at: UtcDatetime
     source: str
 
+    @pa.check("value", name="finite")
+    def finite(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        # "NaN", "inf" or 1e400 parse as floats; none of them is a figure Kolada can publish
+        return data.lazyframe.select(pl.col(data.key).is_finite().fill_null(True))
+
     class Config:
         unique = ("kpi_id", "municipality_id", "year", "gender")
 
@@ -83,6 +91,10 @@ class OuDataValue(_KoladaModel):
     is_preliminary: pl.Boolean
     fetched_at: UtcDatetime
     source: str
+
+    @pa.check("value", name="finite")
+    def finite(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col(data.key).is_finite().fill_null(True))
 
     class Config:
         unique = ("kpi_id", "ou_id", "year", "gender")

@@ -65,6 +65,9 @@ class ValueScope:
     kpi_ids: list[str]
     years: list[int] | None = None
     municipality_ids: list[str] | None = None
+    # "kpi/unit/year" items the source did send but malformed (quarantined): no evidence of a deletion,
+    # so their current values are kept rather than tombstoned
+    keep_items: list[str] | None = None
 
 
 @contextmanager
@@ -187,12 +190,15 @@ def merge_values(
             "AND list_contains($kpis::VARCHAR[], h.kpi_id) "
             "AND ($years::INTEGER[] IS NULL OR list_contains($years::INTEGER[], h.year)) "
             "AND ($units::VARCHAR[] IS NULL OR list_contains($units::VARCHAR[], h.municipality_id)) "
+            "AND ($keep::VARCHAR[] IS NULL OR NOT list_contains($keep::VARCHAR[], "
+            "h.kpi_id || '/' || h.municipality_id || '/' || h.year::VARCHAR)) "
             f"AND NOT EXISTS (SELECT 1 FROM {_INCOMING} AS i WHERE {_on(VALUE_KEY, 'i', 'h')})",
             {
                 "as_of": as_of,
                 "kpis": list(scope.kpi_ids),
                 "years": scope.years,
                 "units": scope.municipality_ids,
+                "keep": scope.keep_items,
             },
         )
     con.register(_INCOMING, values)
@@ -221,11 +227,14 @@ def merge_dimension(
     run_id: str,
     as_of: datetime,
     full_snapshot: bool = True,
+    keep_keys: Sequence[str] | None = None,
 ) -> MergeStats:
     """Merge a dimension frame (design.md contract) into an SCD2 core table such as `core.kpi`.
 
     `full_snapshot`: the frame is the whole dimension, so current keys it lacks get a tombstone version
     (attributes carried over, is_deleted true). A tombstoned key that reappears gets a new live version.
+    `keep_keys`: natural keys ("/"-joined key values, as in meta.quarantine) the source did send but
+    malformed; their current versions are kept instead of tombstoned.
     """
     spec = table_spec(table)
     if spec.kind != "scd2" or table == VALUES_TABLE:
@@ -244,11 +253,13 @@ def merge_dimension(
     gone = None
     if full_snapshot:
         cols = ", ".join(f"h.{quote(c)}" for c in expected)
+        natural_key = "concat_ws('/', " + ", ".join(f"h.{quote(k)}::VARCHAR" for k in key_cols) + ")"
         gone = (
             f"SELECT {cols}, TRUE AS is_deleted, TRUE AS _had_current FROM {table} AS h "
             f"WHERE h.valid_to IS NULL AND NOT h.is_deleted "
+            f"AND ($keep::VARCHAR[] IS NULL OR NOT list_contains($keep::VARCHAR[], {natural_key})) "
             f"AND NOT EXISTS (SELECT 1 FROM {_INCOMING} AS i WHERE {_on(key_cols, 'i', 'h')})",
-            {},
+            {"keep": None if keep_keys is None else list(keep_keys)},
         )
     # Live rows carry is_deleted = false so the shared staging SQL treats both merges alike.
     con.register(_INCOMING, frame.select(expected).with_columns(is_deleted=pl.lit(False)))

@@ -8,6 +8,7 @@ inode); a reader that connects afterwards sees the new data. Readers never block
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -22,12 +23,16 @@ from typing import IO, Any
 
 import duckdb
 
-from warehouse.ddl import ensure_schema, literal
+from warehouse.ddl import ensure_schema
 from warehouse.history import transaction
 
 DEFAULT_FILENAME = "jamfor.duckdb"
 READ_ALIAS = "jamfor"
 _RUN_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+
+
+class WarehouseLockError(RuntimeError):
+    """The lock file itself is unusable (e.g. a symlink planted where it belongs)."""
 
 
 class WarehouseLocked(RuntimeError):
@@ -68,6 +73,20 @@ def _read_holder(handle: IO[str]) -> dict[str, Any]:
     return holder if isinstance(holder, dict) else {"raw": text}
 
 
+def _open_lock(lock_path: Path) -> IO[str]:
+    """Open (create) the lock file read-write without following a symlink planted in its place."""
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            # writing the holder's details through the link would overwrite whatever it points at
+            raise WarehouseLockError(
+                f"{lock_path} is a symbolic link; remove it, the loader creates it"
+            ) from None
+        raise
+    return os.fdopen(fd, "r+", encoding="utf-8")
+
+
 # Warehouse paths whose writer lock this process holds (resolved path -> run_id).
 _HELD: dict[Path, str] = {}
 
@@ -82,8 +101,8 @@ def writer_lock(warehouse_path: Path, *, run_id: str) -> Iterator[None]:
     path = Path(warehouse_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     lock_path = _sibling(path, ".lock")
-    # "a+" so a failed attempt does not truncate the holder's details before we can read them.
-    with open(lock_path, "a+", encoding="utf-8") as handle:
+    # No O_TRUNC, so a failed attempt does not wipe the holder's details before we can read them.
+    with _open_lock(lock_path) as handle:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -195,7 +214,8 @@ def connect_readonly(warehouse_path: Path) -> duckdb.DuckDBPyConnection:
         )
     con = duckdb.connect(":memory:")
     try:
-        con.execute(f"ATTACH {literal(str(path))} AS {READ_ALIAS} (READ_ONLY)")
+        # the path is a parameter: a file name is user text and never becomes SQL
+        con.execute(f"ATTACH $path AS {READ_ALIAS} (READ_ONLY)", {"path": str(path)})
         con.execute(f"USE {READ_ALIAS}")
         con.execute("SET TimeZone = 'UTC'")
     except duckdb.Error:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import secrets
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import polars as pl
 
@@ -38,6 +39,16 @@ class RawStoreIntegrityError(ValueError):
     """A stored body no longer matches its recorded sha256."""
 
 
+class RawStoreEscapeError(ValueError):
+    """The raw store would write outside the data directory (a symbolic link in the way)."""
+
+
+def _append_no_follow(path: Path) -> IO[str]:
+    """Open an NDJSON file for appending; a symlink in its place is refused (ELOOP), never followed."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    return os.fdopen(fd, "a", encoding="utf-8", newline="\n")
+
+
 def new_fetch_id() -> str:
     """A sortable, unique fetch id: UTC timestamp plus a short random suffix."""
     return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
@@ -57,6 +68,12 @@ class RawStore:
         self.fetch_id = fetch_id
         self.fetch_dir = Path(root) / "raw" / "kolada" / fetch_id
         self.fetch_dir.mkdir(parents=True, exist_ok=True)
+        # a symlink planted under the data directory (raw/, raw/kolada/) must not carry pages elsewhere
+        if not self.fetch_dir.resolve().is_relative_to(Path(root).resolve()):
+            raise RawStoreEscapeError(
+                f"raw store {self.fetch_dir} resolves to {self.fetch_dir.resolve()}, outside the data "
+                f"directory {Path(root).resolve()}; remove the symbolic link"
+            )
         self._lock = threading.Lock()
         self._pages: dict[str, int] = {}
         self._bytes: dict[str, int] = {}
@@ -79,7 +96,7 @@ class RawStore:
             "body": resp.body.decode("utf-8"),
         }
         line = json.dumps(record, ensure_ascii=False) + "\n"
-        with self._lock, path.open("a", encoding="utf-8", newline="\n") as fh:
+        with self._lock, _append_no_follow(path) as fh:
             fh.write(line)
             fh.flush()
             self._pages[endpoint] = self._pages.get(endpoint, 0) + 1

@@ -10,7 +10,13 @@ import polars as pl
 from schemas.kolada import KpiGroupMember, MunicipalityGroupMember
 from schemas.validate import validate_split
 from transforms.kolada.municipality import GROUP_DTYPE, KOMMUNGRUPP_GROUP_IDS
-from transforms.kolada.pages import SOURCE, decode_items, require_fields
+from transforms.kolada.pages import (
+    SOURCE,
+    decode_items,
+    parse_errors,
+    reject_unknown_fields,
+    require_fields,
+)
 
 # "Liknande kommuner IFO, Arboga, 2024", "Liknande kommuner, övergripande, Ale, 2025",
 # "Liknande regioner, hälso- och sjukvård (inkl läkemedel), Region Stockholm, 2024"
@@ -68,6 +74,7 @@ def municipality_groups(group_pages: pl.DataFrame, municipality_dim: pl.DataFram
         member_id=pl.col("member_id"),
         member_title=pl.col("member_title"),
         _record=pl.col("_record"),
+        _parse_errors=pl.col("_parse_errors"),
     )
     valid, quarantine = validate_split(
         rows,
@@ -115,6 +122,7 @@ def kpi_groups(pages: pl.DataFrame) -> KpiGroupsResult:
         kpi_id=pl.col("member_id"),
         member_title=pl.col("member_title"),
         _record=pl.col("_record"),
+        _parse_errors=pl.col("_parse_errors"),
     )
     valid, quarantine = validate_split(
         rows, KpiGroupMember, source=SOURCE, entity="kpi_group", key_cols=["kpi_group_id", "kpi_id"]
@@ -127,17 +135,30 @@ def kpi_groups(pages: pl.DataFrame) -> KpiGroupsResult:
 
 
 def _exploded(pages: pl.DataFrame, dtype: pl.Struct, *, entity: str) -> pl.DataFrame:
-    """One row per (group, member); a group without members keeps one row with null member fields."""
+    """One row per (group, member); a group without members keeps one row with null member fields.
+
+    A member entry that is null or lacks member_id is not "no members": it gets a `_parse_errors`
+    reason, so that validation quarantines it instead of the group silently losing a member.
+    """
     groups = decode_items(pages, dtype, entity=entity)
     require_fields(groups, ("id", "title"), entity=entity)
+    reject_unknown_fields(pages, dtype, entity=entity)
+    listed = pl.col("_listed") > 0
+    member = pl.col("members")
     return (
-        groups.select("id", "title", "members")
+        groups.select("id", "title", "members", _listed=pl.col("members").list.len())
         .explode("members", empty_as_null=True)
         .with_columns(
             pl.col("members").struct.unnest(),
             _record=pl.struct("id", "title", pl.concat_list("members").alias("members")),
+            _parse_errors=parse_errors(
+                pl.when(listed & member.is_null()).then(pl.lit("members: null member entry")),
+                pl.when(member.is_not_null() & member.struct.field("member_id").is_null()).then(
+                    pl.lit("member_id: missing in a member entry")
+                ),
+            ),
         )
-        .drop("members")
+        .drop("members", "_listed")
     )
 
 

@@ -15,6 +15,7 @@ from transforms.kolada.pages import (
     parse_date,
     parse_error,
     parse_errors,
+    reject_unknown_fields,
     require_fields,
 )
 
@@ -34,6 +35,9 @@ KPI_FIELDS = (
     "has_ou_data",
 )
 REQUIRED_FIELDS = ("id", "title", "municipality_type")
+# v2-only fields, known and deliberately not loaded (v3 dropped them; `definition` was always empty)
+IGNORED_FIELDS = ("ou_publication_date", "definition")
+KPI_DTYPE = pl.Struct(dict.fromkeys(KPI_FIELDS, pl.String))
 # "(-2021)" marks a series discontinued after that year; 14 v3 titles write "(- 2024)", one has it mid-title
 DISCONTINUED_PATTERN = r"\(-\s?(\d{4})\)"
 KPI_COLUMNS = (
@@ -55,8 +59,9 @@ KPI_COLUMNS = (
 
 def kpi_dimension(pages: pl.DataFrame) -> DimResult:
     """Parse /kpi pages into core.kpi rows (docs/design.md) and quarantine the invalid ones."""
-    items = decode_items(pages, pl.Struct(dict.fromkeys(KPI_FIELDS, pl.String)), entity="kpi")
+    items = decode_items(pages, KPI_DTYPE, entity="kpi")
     require_fields(items, REQUIRED_FIELDS, entity="kpi")
+    reject_unknown_fields(pages, KPI_DTYPE, entity="kpi", ignored=IGNORED_FIELDS)
     divided = parse_bool("is_divided_by_gender")
     has_ou = parse_bool("has_ou_data")
     prel = parse_date("prel_publication_date")

@@ -6,7 +6,13 @@ import polars as pl
 
 from schemas.kolada import Municipality
 from schemas.validate import validate_split
-from transforms.kolada.pages import SOURCE, DimResult, decode_items, require_fields
+from transforms.kolada.pages import (
+    SOURCE,
+    DimResult,
+    decode_items,
+    reject_unknown_fields,
+    require_fields,
+)
 
 RIKET_ID = "0000"
 REGION_PATTERN = r"^00\d\d$"
@@ -36,8 +42,16 @@ def municipality_dimension(municipality_pages: pl.DataFrame, group_pages: pl.Dat
     """
     units = decode_items(municipality_pages, MUNICIPALITY_DTYPE, entity="municipality")
     require_fields(units, ("id", "title"), entity="municipality")
+    reject_unknown_fields(municipality_pages, MUNICIPALITY_DTYPE, entity="municipality")
+    if municipality_pages.height and units.height == 0:
+        # group rows alone would make a full snapshot that tombstones every kommun, region and riket
+        raise ValueError(
+            f"municipality: {municipality_pages.height} /municipality page(s) without a single unit; "
+            "refusing to replace the dimension with groups only"
+        )
     groups = decode_items(group_pages, GROUP_DTYPE, entity="municipality_group")
     require_fields(groups, ("id", "title"), entity="municipality_group")
+    reject_unknown_fields(group_pages, GROUP_DTYPE, entity="municipality_group")
 
     kind = (
         pl.when(pl.col("id") == RIKET_ID)

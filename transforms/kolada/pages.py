@@ -11,6 +11,13 @@ from schemas.validate import PARSE_ERRORS_COL, SchemaDriftError
 
 SOURCE = "kolada"
 PAGE_COLUMNS = ("url", "fetched_at", "status", "body")
+ENVELOPE_KEYS = ("values", "count", "next_url", "previous_url")
+# RFC 8259 lets a parser ignore a byte order mark; Python's json (the HTTP layer) does, so must we.
+BOM = "\ufeff"
+# A JSON object key: a string (escapes allowed) followed by a colon. Inside a valid JSON string value an
+# unescaped quote only ends the value, and a value is never followed by a colon, so only keys match.
+JSON_KEY = r'"(?:[^"\\]|\\.)*"\s*:'
+MAX_LISTED = 10
 TRUE_TEXT = ("true", "1")
 FALSE_TEXT = ("false", "0")
 DATE_FORMAT = "%Y-%m-%d"
@@ -39,10 +46,11 @@ def decode_items(pages: pl.DataFrame, item_dtype: pl.Struct, *, entity: str) -> 
             f"(status {failed['status'][0]})"
         )
     envelope = pl.Struct({"values": pl.List(item_dtype)})
+    body = pl.col("body").str.strip_prefix(BOM).str.json_decode(envelope)
     try:
-        decoded = pages.select("url", "fetched_at", _env=pl.col("body").str.json_decode(envelope))
+        decoded = pages.select("url", "fetched_at", _env=body)
     except pl.exceptions.ComputeError as exc:
-        raise ValueError(f"{entity}: a page body could not be decoded as a Kolada envelope: {exc}") from exc
+        raise ValueError(_undecodable(pages, body, entity, exc)) from exc
     without_values = decoded.filter(pl.col("_env").struct.field("values").is_null())
     if without_values.height:
         first = without_values["url"][0]
@@ -50,6 +58,55 @@ def decode_items(pages: pl.DataFrame, item_dtype: pl.Struct, *, entity: str) -> 
     # empty pages carry no items; explode() drops them by default
     items = decoded.select("fetched_at", _item=pl.col("_env").struct.field("values")).explode("_item")
     return items.with_columns(pl.col("_item").struct.unnest())
+
+
+def _undecodable(pages: pl.DataFrame, body: pl.Expr, entity: str, exc: Exception) -> str:
+    """One line naming the first page that does not decode (pages are retried one by one: error path)."""
+    for url, page in zip(pages["url"], pages.iter_slices(1), strict=False):
+        try:
+            page.select(body)
+        except pl.exceptions.ComputeError as page_exc:
+            return f"{entity}: page {url} could not be decoded as a Kolada envelope: {_first_line(page_exc)}"
+    return f"{entity}: a page body could not be decoded as a Kolada envelope: {_first_line(exc)}"
+
+
+def _first_line(exc: Exception) -> str:
+    lines = [line for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
+def field_names(dtype: pl.DataType) -> set[str]:
+    """Every field name of a struct dtype, including those of nested structs and lists of structs."""
+    if isinstance(dtype, pl.List):
+        return field_names(dtype.inner)
+    if isinstance(dtype, pl.Struct):
+        return {f.name for f in dtype.fields}.union(*(field_names(f.dtype) for f in dtype.fields))
+    return set()
+
+
+def reject_unknown_fields(
+    pages: pl.DataFrame, item_dtype: pl.Struct, *, entity: str, ignored: Sequence[str] = ()
+) -> None:
+    """Raise SchemaDriftError when the pages carry a field the transform does not know.
+
+    The contract guard of docs/design.md: a new or renamed upstream field fails the load loudly, before
+    anything is written, instead of being dropped silently by the typed decode. Fields known but not
+    loaded on purpose go in `ignored`. Keys are found with one regex over the page text (vectorised).
+    """
+    allowed = field_names(item_dtype) | set(ENVELOPE_KEYS) | set(ignored)
+    keys = (
+        pages.select("url", _key=pl.col("body").str.extract_all(JSON_KEY).list.unique())
+        .explode("_key")
+        .with_columns(pl.col("_key").str.replace(r"\s*:$", "").str.json_decode(pl.String))
+    )
+    unknown = keys.filter(pl.col("_key").is_not_null() & ~pl.col("_key").is_in(sorted(allowed)))
+    if unknown.height:
+        names = sorted(set(unknown["_key"].to_list()))
+        shown = names[:MAX_LISTED] + (["..."] if len(names) > MAX_LISTED else [])
+        raise SchemaDriftError(
+            f"{entity}: unexpected field(s) {shown} in page {unknown['url'][0]} (new or renamed upstream? "
+            "map it in transforms/kolada or list it as ignored)"
+        )
 
 
 def require_fields(items: pl.DataFrame, fields: Sequence[str], *, entity: str) -> None:

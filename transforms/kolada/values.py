@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import pandera.polars as pa
 import polars as pl
 
+from schemas.kolada import KPI_ID as KPI_ID_PATTERN
+from schemas.kolada import UNIT_ID as UNIT_ID_PATTERN
 from schemas.kolada import DataValue, OuDataValue
 from schemas.validate import validate_split
 from transforms.kolada.pages import (
@@ -16,6 +18,7 @@ from transforms.kolada.pages import (
     parse_error,
     parse_errors,
     parse_int,
+    reject_unknown_fields,
     require_fields,
 )
 
@@ -72,6 +75,7 @@ def _flatten(
     )
     items = decode_items(pages, item_dtype, entity="value")
     require_fields(items, ("kpi", unit_field, "period"), entity="value")
+    reject_unknown_fields(pages, item_dtype, entity="value")
     # an item with an empty values list stays as one null entry so that it is quarantined, not lost
     entries = items.drop("_item").explode("values", empty_as_null=True)
     entries = entries.with_columns(
@@ -113,6 +117,27 @@ def _flatten(
         ignore_in_compare=["fetched_at", "is_preliminary"],
     )
     return ValuesResult(valid=valid, quarantine=quarantine, rows_in=ordered.height)
+
+
+def quarantined_items(quarantine: pl.DataFrame) -> list[str]:
+    """The "kpi/unit/year" items of quarantined value rows whose key parts are all known.
+
+    A full refresh passes them as ValueScope.keep_items: the source sent these items, only malformed,
+    so their current values must not be tombstoned as if the source had deleted them.
+    """
+    parts = quarantine.select(pl.col("natural_key").str.split("/").alias("_p")).filter(
+        pl.col("_p").list.len() >= 3
+    )
+    items = parts.select(
+        kpi=pl.col("_p").list.get(0), unit=pl.col("_p").list.get(1), year=pl.col("_p").list.get(2)
+    ).filter(
+        pl.col("kpi").str.contains(KPI_ID_PATTERN)
+        & pl.col("unit").str.contains(UNIT_ID_PATTERN)
+        & pl.col("year").str.contains(r"^\d{4}$")
+    )
+    return sorted(
+        set(items.select(pl.concat_str("kpi", "unit", "year", separator="/")).to_series().to_list())
+    )
 
 
 def _with_preliminary(values: pl.DataFrame, kpi_meta: pl.DataFrame | None) -> pl.DataFrame:
