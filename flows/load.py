@@ -211,7 +211,15 @@ _QUARANTINE_ENTITY = {
 
 def _quarantined_keys(data: Transformed, table: str) -> list[str]:
     entity = _QUARANTINE_ENTITY.get(table)
-    return data.quarantine[entity]["natural_key"].to_list() if entity in data.quarantine else []
+    if entity not in data.quarantine:
+        return []
+    keys = data.quarantine[entity]["natural_key"]
+    # group quarantine rows are keyed group/member; the group table's key is the group part
+    return (
+        keys.str.split("/").list.first().unique().to_list()
+        if table == "core.municipality_group"
+        else keys.to_list()
+    )
 
 
 def _quarantined(data: Transformed, table: str) -> int:

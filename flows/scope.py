@@ -13,6 +13,7 @@ import yaml
 SCOPES_DIR = Path(__file__).parent / "scopes"
 KPI_ID = re.compile(r"^[NU]\d{5}$")
 YEARS = re.compile(r"^(\d{4})(?:-(\d{4})?)?$")
+SCOPE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 class ScopeError(ValueError):
@@ -74,6 +75,11 @@ def load_scope(path_or_name: str | Path) -> Scope:
     """Read a scope YAML file; a bare name ("default", "demo") refers to the bundled scopes."""
     path = Path(path_or_name)
     if not path.suffix:
+        # a bare name only ever means a bundled scope; anything else must be given as a .yaml path
+        if not SCOPE_NAME.match(str(path_or_name)):
+            raise ScopeError(
+                f"scope {str(path_or_name)!r}: a bare name is letters, digits, - or _ (or give a .yaml file)"
+            )
         path = SCOPES_DIR / f"{path_or_name}.yaml"
     if not path.is_file():
         raise ScopeError(f"scope file not found: {path}")

@@ -38,6 +38,8 @@ def test_bundled_scopes_load() -> None:
 def test_unknown_scope_and_keys(tmp_path) -> None:
     with pytest.raises(ScopeError, match="not found"):
         load_scope("nope")
+    with pytest.raises(ScopeError, match="bare name"):
+        load_scope("../../etc/passwd")
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\nkpi: [N31807]\n", encoding="utf-8")
     with pytest.raises(ScopeError, match="unknown keys"):
