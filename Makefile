@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export JAMFOR_DATA_DIR ?= data
 
-.PHONY: demo test lint venv bench-smoke clean
+.PHONY: demo test soak lint venv clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,9 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -m "not soak"
+
+soak: $(STAMP)
+	$(BIN)/python -m pytest -q -m soak tests/reliability
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
