@@ -210,13 +210,24 @@ class HttpClient:
 
     def get_json(self, url: str) -> JsonResponse:
         """GET `url` and parse its JSON body, retrying transient failures; raise SourceHTTPError."""
+        return self.request_json("GET", url)
+
+    def request_json(
+        self,
+        method: str,
+        url: str,
+        payload: bytes | None = None,
+        error: type[SourceHTTPError] = SourceHTTPError,
+    ) -> JsonResponse:
+        """Send `method` (with a JSON `payload`, if any) and parse the JSON answer, retrying transient
+        failures under the shared limiter and policy; a final failure raises `error`."""
         attempt = 0
         while True:
             attempt += 1
             self.limiter.acquire()
             with self._lock:
                 self._requests += 1
-            result = self._attempt(url)
+            result = self._attempt(method, url, payload)
             if isinstance(result, JsonResponse):
                 return replace(result, attempts=attempt)
             with self._lock:
@@ -224,12 +235,13 @@ class HttpClient:
             if not result.retryable or attempt >= self.retry.max_attempts:
                 with self._lock:
                     self._failures += 1
-                raise SourceHTTPError(url, result.status, excerpt(result.body), attempt, result.reason)
+                raise error(url, result.status, excerpt(result.body), attempt, result.reason)
             delay = self.retry.delay(attempt, result.retry_after, self._rng)
             with self._lock:
                 self._retries += 1
             log.warning(
-                "GET %s: %s (attempt %d/%d), retrying in %.2fs",
+                "%s %s: %s (attempt %d/%d), retrying in %.2fs",
+                method,
                 url,
                 result.reason,
                 attempt,
@@ -238,10 +250,11 @@ class HttpClient:
             )
             self._sleep(delay)
 
-    def _attempt(self, url: str) -> JsonResponse | _Attempt:
+    def _attempt(self, method: str, url: str, payload: bytes | None) -> JsonResponse | _Attempt:
         """One request; never raises for network/HTTP/JSON problems, returns them as an _Attempt."""
+        headers = {"Content-Type": "application/json; charset=utf-8"} if payload is not None else None
         try:
-            resp = self._session().get(url, timeout=self.timeout)
+            resp = self._session().request(method, url, data=payload, headers=headers, timeout=self.timeout)
             body = resp.content
         except requests.exceptions.Timeout as exc:
             return _Attempt("timeout", _short(exc), retryable=True)

@@ -51,7 +51,7 @@ def _append_no_follow(path: Path) -> IO[str]:
 
 def new_fetch_id() -> str:
     """A sortable, unique fetch id: UTC timestamp plus a short random suffix."""
-    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(6)}"
 
 
 def _check_endpoint(endpoint: str) -> None:

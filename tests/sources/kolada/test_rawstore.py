@@ -128,4 +128,4 @@ def test_rejects_unknown_endpoints_bad_fetch_ids_and_non_utf8_bodies(tmp_path: P
 def test_new_fetch_id_is_timestamped_and_unique() -> None:
     ids = {new_fetch_id() for _ in range(100)}
     assert len(ids) == 100
-    assert all(re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{6}", i) for i in ids)
+    assert all(re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{12}", i) for i in ids)
