@@ -87,15 +87,7 @@ def register_from_result_page(
     long = resolve_names(long.with_columns(_tid=when_period), "Region", "Region", reference)
     period, period_error = common.period("_tid", "period")
     value, status, value_error = common.number("_cell", pl.col("_column"))
-    staged = long.with_columns(
-        source=pl.lit("socialstyrelsen"),
-        measure=pl.lit(measure),
-        region=pl.col("Region"),
-        period=period,
-        breakdown=_breakdown(dims),
-        value=value,
-        status=status,
-    )
+    staged = _register_columns(long, measure, period, value, status, dims)
     errors = [pl.col("_region_error"), period_error, value_error]
     return _finish(staged, file_name, ["Region", *dims, "_column", "_cell"], errors, "socialstyrelsen", notes)
 
@@ -114,17 +106,24 @@ def register_from_export(
     staged = resolve_names(frame, "Region", "Region", reference)
     period, period_error = common.period(period_col, period_col)
     value, status, value_error = common.number(value_col, value_col)
-    staged = staged.with_columns(
+    staged = _register_columns(staged, value_col, period, value, status, dims)
+    errors = [pl.col("_region_error"), period_error, value_error]
+    return _finish(staged, file_name, header, errors, "socialstyrelsen", notes)
+
+
+def _register_columns(
+    frame: pl.DataFrame, measure: str, period: pl.Expr, value: pl.Expr, status: pl.Expr, dims: list[str]
+) -> pl.DataFrame:
+    """The core.register_value columns of a Socialstyrelsen table, whichever layout it came in."""
+    return frame.with_columns(
         source=pl.lit("socialstyrelsen"),
-        measure=pl.lit(value_col),
+        measure=pl.lit(measure),
         region=pl.col("Region"),
         period=period,
         breakdown=_breakdown(dims),
         value=value,
         status=status,
     )
-    errors = [pl.col("_region_error"), period_error, value_error]
-    return _finish(staged, file_name, header, errors, "socialstyrelsen", notes)
 
 
 def register_from_api_rows(frame: pl.DataFrame, reference: pl.DataFrame, file_name: str) -> FileFrames:
