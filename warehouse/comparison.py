@@ -6,12 +6,15 @@ mart.kpi_value, the core dimensions and the core.ref_* tables; set-based SQL onl
 How mart.municipality_comparison is computed. Kommungrupp, län, Riket and network sets are shared:
 every member is compared against the set, so the members' rows for each KPI, year and gender form one
 partition; a kommun's peers are that partition without its own row (the partition total minus its
-value for the mean, the partition's sorted values without its own for the median), and rank() ranks
-it among itself and its peers. A Liknande kommuner group belongs to one kommun and lists only its 7
-similar kommuner, so that kommun's row is joined to the members' rows (7 per row) and aggregated.
-Both ways tied values share the best rank and NULL values are not ranked; sums run in value order so
-a rebuild of the same data is bit-identical. National figures come from the Riket set, colour bands
-from the kommuner's quantiles that year.
+value for the mean, the partition's sorted values without its own for the median). Ranks come from one
+ascending sort per partition (rank() counts the values below, a running count those at or below), so
+"lower is better" and "higher is better" share it; the Riket partition is the kommun values themselves,
+sorted once, and gives every row its national rank. A Liknande kommuner group belongs to one kommun and
+lists only its 7 similar kommuner, so that kommun's row is joined to the members' rows (7 per row) and
+aggregated. Both ways tied values share the best rank and NULL values are not ranked; sums run in value
+order so a rebuild of the same data is bit-identical. Year-on-year deltas join last year's row (own
+value, set total) instead of a window over the output. National figures come from the Riket set,
+colour bands from the kommuner's quantiles that year.
 """
 
 from __future__ import annotations
@@ -98,15 +101,35 @@ set_info AS (
     ) AS c ON c.set_key = s.set_key
 )"""
 
+
+def _rank(below: str, at_or_below: str, n_values: str) -> str:
+    """SQL: rank among the set's values, best first (ties share the best rank, NULL values get none).
+
+    From one ascending sort: lower is better → rank() (1 + the values below); higher or neutral →
+    1 + the values above = 1 + n - the values at or below.
+    """
+    return (
+        f"CASE WHEN value IS NULL THEN NULL WHEN direction = 'lower' THEN {below} "
+        f"ELSE 1 + {n_values} - {at_or_below} END"
+    )
+
+
 _COMPARISON = f"""
 WITH {_SETS},
 val AS (
-    SELECT v.kpi_id, v.kpi_title, v.municipality_id, v.municipality_title, v.year, v.gender, v.value,
-           v.is_preliminary, r.direction, r.peer_area,
-           -- sort key: the best value first; NULL values sort last and get no rank
+    SELECT v.kpi_id, v.municipality_id, v.year, v.gender, v.value, v.is_preliminary, r.direction,
+           r.peer_area,
+           -- sort key of the Liknande ranks: the best value first
            CASE WHEN r.direction = 'lower' THEN v.value ELSE -v.value END AS worse
     FROM mart.kpi_value AS v JOIN kpi_ref AS r ON r.kpi_id = v.kpi_id
     WHERE v.municipality_kind = 'kommun'
+),
+labels AS (
+    SELECT kpi_id, any_value(kpi_title) AS kpi_title FROM mart.kpi_value GROUP BY kpi_id
+),
+kommun_label AS (
+    SELECT municipality_id, any_value(municipality_title) AS municipality_title FROM mart.kpi_value
+    WHERE municipality_kind = 'kommun' GROUP BY municipality_id
 ),
 national AS (
     SELECT kpi_id, year, gender, count(value) AS n_national, median(value) AS kommun_median,
@@ -116,11 +139,14 @@ national AS (
 riket AS (
     SELECT kpi_id, year, gender, value FROM mart.kpi_value WHERE municipality_id = '0000'
 ),
-shared_rows AS (
-    SELECT m.set_key, v.municipality_id, v.kpi_id, v.year, v.gender, v.value, v.worse
-    FROM shared_member AS m JOIN val AS v ON v.municipality_id = m.member_id
+set_rows AS (
+    -- Riket is every kommun: its rows are `val` itself, the other shared sets join their members
+    SELECT 'riket' AS set_key, municipality_id, kpi_id, year, gender, value FROM val
+    UNION ALL
+    SELECT m.set_key, v.municipality_id, v.kpi_id, v.year, v.gender, v.value
+    FROM shared_member AS m JOIN val AS v ON v.municipality_id = m.member_id WHERE m.set_key <> 'riket'
 ),
-shared_total AS (
+set_total AS (
     -- summed in value order, so peer_mean is bit-identical from one rebuild to the next. The median
     -- of the peers (the set without one member) only ever needs the sorted values at positions A, A+1
     -- and A+2, A = n // 2, so those three are kept instead of a per-row window median
@@ -129,100 +155,140 @@ shared_total AS (
     FROM (
         SELECT set_key, kpi_id, year, gender, count(value) AS n_values, sum(value ORDER BY value) AS total,
                list(value ORDER BY value) FILTER (WHERE value IS NOT NULL) AS sorted
-        FROM shared_rows GROUP BY ALL
+        FROM set_rows GROUP BY ALL
     )
 ),
+val_ranked AS (
+    -- one sort per KPI, year and gender ranks every kommun nationally (the Riket set): rank() is
+    -- 1 + the values below, the running count the values at or below, so "higher is better" ranks
+    -- are 1 + n - that count. The value a year earlier rides along for the year-on-year deltas.
+    SELECT v.*, t.n_values, t.total, t.v_a, t.v_b, t.v_c, p.value AS prev_value,
+           p.kpi_id IS NOT NULL AS has_prev, v.value - p.value AS delta_prev_year,
+           rank() OVER ascending AS rank_below, count(v.value) OVER ascending AS n_at_or_below,
+           row_number() OVER ascending AS row_pos
+    FROM val AS v
+    JOIN set_total AS t ON t.set_key = 'riket' AND t.kpi_id = v.kpi_id AND t.year = v.year
+                       AND t.gender = v.gender
+    LEFT JOIN val AS p ON p.municipality_id = v.municipality_id AND p.kpi_id = v.kpi_id
+                      AND p.gender = v.gender AND p.year = v.year - 1
+    WINDOW ascending AS (PARTITION BY v.kpi_id, v.year, v.gender ORDER BY v.value ASC NULLS LAST)
+),
+val_national AS (
+    SELECT * EXCLUDE (n_values, total, v_a, v_b, v_c, rank_below, n_at_or_below, row_pos),
+           {_rank("rank_below", "n_at_or_below", "n_values")} AS national_rank
+    FROM val_ranked
+),
+member_ranked AS (
+    -- the other shared sets: the same single sort per set, KPI, year and gender
+    SELECT m.set_key, v.*, t.n_values, t.total, t.v_a, t.v_b, t.v_c,
+           rank() OVER ascending AS rank_below, count(v.value) OVER ascending AS n_at_or_below,
+           row_number() OVER ascending AS row_pos
+    FROM shared_member AS m
+    JOIN val_national AS v ON v.municipality_id = m.member_id
+    JOIN set_total AS t ON t.set_key = m.set_key AND t.kpi_id = v.kpi_id AND t.year = v.year
+                       AND t.gender = v.gender
+    WHERE m.set_key <> 'riket'
+    WINDOW ascending AS (PARTITION BY m.set_key, v.kpi_id, v.year, v.gender ORDER BY v.value ASC NULLS LAST)
+),
 shared_ranked AS (
-    SELECT r.set_key, r.municipality_id, r.kpi_id, r.year, r.gender, r.value, t.n_values, t.total,
-           t.v_a, t.v_b, t.v_c, t.n_values // 2 AS a,
-           CASE WHEN r.value IS NOT NULL THEN rank() OVER ranked END AS rank_in_peers,
-           -- the own value's 1-based position among the set's non-null values in ascending order
-           CASE WHEN r.value IS NOT NULL THEN row_number() OVER ascending END AS pos,
-           t.n_values - (r.value IS NOT NULL)::BIGINT AS m
-    FROM shared_rows AS r
-    JOIN shared_total AS t ON t.set_key = r.set_key AND t.kpi_id = r.kpi_id AND t.year = r.year
-                          AND t.gender = r.gender
-    WINDOW ranked AS (PARTITION BY r.set_key, r.kpi_id, r.year, r.gender ORDER BY r.worse NULLS LAST),
-           ascending AS (PARTITION BY r.set_key, r.kpi_id, r.year, r.gender ORDER BY r.value NULLS LAST)
+    SELECT * REPLACE ({_rank("rank_below", "n_at_or_below", "n_values")} AS rank_below) FROM (
+        SELECT 'riket' AS set_key, *, {_rank("rank_below", "n_at_or_below", "n_values")} AS national_rank
+        FROM val_ranked
+        UNION ALL BY NAME
+        SELECT * FROM member_ranked
+    )
 ),
 shared_positions AS (
+    -- the own value's 1-based position among the set's non-null values in ascending order is pos;
     -- the peers' j-th smallest value is the set's j-th, or its (j+1)-th from the own position on;
     -- lo/hi are the middle positions among the m peers (equal when m is odd)
-    SELECT *,
-           (m + 1) // 2 + ((pos IS NOT NULL) AND (m + 1) // 2 >= pos)::BIGINT - a AS lo_off,
+    SELECT *, (m + 1) // 2 + ((pos IS NOT NULL) AND (m + 1) // 2 >= pos)::BIGINT - a AS lo_off,
            m // 2 + 1 + ((pos IS NOT NULL) AND m // 2 + 1 >= pos)::BIGINT - a AS hi_off
-    FROM shared_ranked
+    FROM (
+        SELECT *, n_values // 2 AS a, CASE WHEN value IS NOT NULL THEN row_pos END AS pos,
+               n_values - (value IS NOT NULL)::BIGINT AS m
+        FROM shared_ranked
+    )
 ),
 shared_stats AS (
     -- the peers are the other rows of the set, KPI, year and gender: the total without the own value;
-    -- the median interpolates like DuckDB's median (quantile_cont 0.5)
-    SELECT set_key, municipality_id, kpi_id, year, gender,
-           m AS n_peers_with_value,
-           (total - coalesce(value, 0)) / nullif(m, 0) AS peer_mean,
-           CASE WHEN m > 0 THEN lo_v + (hi_v - lo_v) * 0.5 END AS peer_median,
-           rank_in_peers,
-           n_values AS n_ranked
+    -- the median interpolates like DuckDB's median (quantile_cont 0.5). Last year's peer mean is the
+    -- same formula over last year's set total and own value.
+    SELECT s.set_key, s.municipality_id, s.kpi_id, s.year, s.gender, s.value, s.is_preliminary,
+           s.direction, s.national_rank, s.delta_prev_year,
+           s.m AS n_peers_with_value,
+           (s.total - coalesce(s.value, 0)) / nullif(s.m, 0) AS peer_mean,
+           CASE WHEN s.m > 0 THEN s.lo_v + (s.hi_v - s.lo_v) * 0.5 END AS peer_median,
+           s.rank_below AS rank_in_peers,
+           s.n_values AS n_ranked,
+           CASE WHEN s.has_prev THEN (s.total - coalesce(s.value, 0)) / nullif(s.m, 0)
+               - (p.total - coalesce(s.prev_value, 0))
+                 / nullif(p.n_values - (s.prev_value IS NOT NULL)::BIGINT, 0) END AS peer_mean_delta_prev_year
     FROM (
         SELECT *,
                CASE lo_off WHEN 0 THEN v_a WHEN 1 THEN v_b ELSE v_c END AS lo_v,
                CASE hi_off WHEN 0 THEN v_a WHEN 1 THEN v_b ELSE v_c END AS hi_v
         FROM shared_positions
-    )
+    ) AS s
+    LEFT JOIN set_total AS p ON s.has_prev AND p.set_key = s.set_key AND p.kpi_id = s.kpi_id
+                            AND p.gender = s.gender AND p.year = s.year - 1
 ),
-liknande_stats AS (
+liknande_agg AS (
     -- the kommun's row against each member's row of the same KPI (of the group's area), year, gender
     SELECT l.group_id AS set_key, a.municipality_id, a.kpi_id, a.year, a.gender,
+           any_value(a.value) AS value, any_value(a.is_preliminary) AS is_preliminary,
+           any_value(a.direction) AS direction, any_value(a.national_rank) AS national_rank,
+           any_value(a.delta_prev_year) AS delta_prev_year,
            -- averaged in value order: bit-identical from one rebuild to the next
            count(p.value) AS n_peers_with_value, avg(p.value ORDER BY p.value) AS peer_mean,
            median(p.value) AS peer_median,
            CASE WHEN any_value(a.value) IS NOT NULL THEN 1 + count(*) FILTER (WHERE p.worse < a.worse) END
                AS rank_in_peers,
            count(p.value) + (any_value(a.value) IS NOT NULL)::BIGINT AS n_ranked
-    FROM val AS a
+    FROM val_national AS a
     JOIN liknande AS l ON l.anchor_municipality_id = a.municipality_id AND l.area = a.peer_area
     LEFT JOIN liknande_member AS m ON m.set_key = l.group_id
     LEFT JOIN val AS p ON p.municipality_id = m.member_id AND p.kpi_id = a.kpi_id AND p.year = a.year
                       AND p.gender = a.gender
     GROUP BY l.group_id, a.municipality_id, a.kpi_id, a.year, a.gender
 ),
+liknande_stats AS (
+    SELECT c.*, c.peer_mean - p.peer_mean AS peer_mean_delta_prev_year
+    FROM liknande_agg AS c
+    LEFT JOIN liknande_agg AS p ON p.set_key = c.set_key AND p.municipality_id = c.municipality_id
+                               AND p.kpi_id = c.kpi_id AND p.gender = c.gender AND p.year = c.year - 1
+),
 stats AS (
-    SELECT * FROM shared_stats UNION ALL SELECT * FROM liknande_stats
+    SELECT * FROM shared_stats UNION ALL BY NAME SELECT * FROM liknande_stats
 )
-SELECT v.municipality_id, v.municipality_title, v.kpi_id, v.kpi_title, v.year, v.gender, v.value,
+SELECT s.municipality_id, k.municipality_title, s.kpi_id, t.kpi_title, s.year, s.gender, s.value,
        i.kind AS peer_set_kind, i.set_key AS peer_set_id, i.title AS peer_set_title,
        i.vintage::INTEGER AS peer_set_vintage, i.area AS peer_area, i.n_peers::BIGINT AS n_peers,
        s.n_peers_with_value::BIGINT AS n_peers_with_value, s.peer_mean::DOUBLE AS peer_mean,
        s.peer_median::DOUBLE AS peer_median, s.rank_in_peers::BIGINT AS rank_in_peers,
        s.n_ranked::BIGINT AS n_ranked, r.value AS national_value,
-       n.kommun_median::DOUBLE AS national_kommun_median, g.rank_in_peers::BIGINT AS national_rank,
+       n.kommun_median::DOUBLE AS national_kommun_median, s.national_rank::BIGINT AS national_rank,
        n.n_national::BIGINT AS n_national,
-       CASE WHEN g.rank_in_peers IS NOT NULL AND n.n_national > 1
-            THEN 100.0 * (n.n_national - g.rank_in_peers) / (n.n_national - 1) END::DOUBLE
+       CASE WHEN s.national_rank IS NOT NULL AND n.n_national > 1
+            THEN 100.0 * (n.n_national - s.national_rank) / (n.n_national - 1) END::DOUBLE
            AS national_percentile,
-       v.direction,
-       CASE WHEN v.value IS NULL THEN 'grey'
-            WHEN v.direction = 'neutral' THEN 'neutral'
-            WHEN v.direction = 'higher' AND v.value > n.p75 OR v.direction = 'lower' AND v.value < n.p25
+       s.direction,
+       CASE WHEN s.value IS NULL THEN 'grey'
+            WHEN s.direction = 'neutral' THEN 'neutral'
+            WHEN s.direction = 'higher' AND s.value > n.p75 OR s.direction = 'lower' AND s.value < n.p25
                 THEN 'green'
-            WHEN v.direction = 'higher' AND v.value < n.p25 OR v.direction = 'lower' AND v.value > n.p75
+            WHEN s.direction = 'higher' AND s.value < n.p25 OR s.direction = 'lower' AND s.value > n.p75
                 THEN 'red'
             ELSE 'yellow' END AS colour_band,
-       -- only a row for exactly year - 1 counts as last year
-       CASE WHEN lag(v.year) OVER last_year = v.year - 1 THEN v.value - lag(v.value) OVER last_year END
-           AS delta_prev_year,
-       CASE WHEN lag(v.year) OVER last_year = v.year - 1
-            THEN s.peer_mean - lag(s.peer_mean) OVER last_year END AS peer_mean_delta_prev_year,
-       v.is_preliminary, '{SOURCE_NOTE}' AS source_note
+       s.delta_prev_year, s.peer_mean_delta_prev_year::DOUBLE AS peer_mean_delta_prev_year,
+       s.is_preliminary, '{SOURCE_NOTE}' AS source_note
 FROM stats AS s
-JOIN val AS v ON v.municipality_id = s.municipality_id AND v.kpi_id = s.kpi_id AND v.year = s.year
-             AND v.gender = s.gender
 JOIN set_info AS i ON i.set_key = s.set_key
-JOIN national AS n ON n.kpi_id = v.kpi_id AND n.year = v.year AND n.gender = v.gender
-JOIN shared_stats AS g ON g.set_key = 'riket' AND g.municipality_id = v.municipality_id
-             AND g.kpi_id = v.kpi_id AND g.year = v.year AND g.gender = v.gender
-LEFT JOIN riket AS r ON r.kpi_id = v.kpi_id AND r.year = v.year AND r.gender = v.gender
-WINDOW last_year AS (PARTITION BY s.set_key, s.municipality_id, s.kpi_id, s.gender ORDER BY s.year)
-ORDER BY v.municipality_id, v.kpi_id, v.year, v.gender, i.kind, s.set_key
+JOIN national AS n ON n.kpi_id = s.kpi_id AND n.year = s.year AND n.gender = s.gender
+JOIN kommun_label AS k ON k.municipality_id = s.municipality_id
+LEFT JOIN labels AS t ON t.kpi_id = s.kpi_id
+LEFT JOIN riket AS r ON r.kpi_id = s.kpi_id AND r.year = s.year AND r.gender = s.gender
+ORDER BY s.municipality_id, s.kpi_id, s.year, s.gender, i.kind, s.set_key
 """
 
 _AREA_SUMMARY = """
