@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 from rich import box
@@ -15,6 +16,9 @@ from rich.table import Table
 from flows.config import Paths
 from flows.scope import ScopeError, parse_kpis
 
+if TYPE_CHECKING:
+    from warehouse.per_capita_query import PerCapita
+
 EXIT_USAGE = 2
 FOOTER = (
     "Källa: Kolada: value, Riket. Egen bearbetning (not Kolada): peer mean, rank, colour, Δ year, "
@@ -22,6 +26,12 @@ FOOTER = (
     "kommuner; rank 1 = best (highest value for neutral KPIs)."
 )
 NUMBER_COLUMNS = ("year", "value", "peer mean", "rank", "colour", "Δ year", "Riket", "median")
+PER_CAPITA_COLUMNS = ("year", "value", "population", "per 1000 inv", "peers")
+PER_CAPITA_FOOTER = (
+    "Källa: Kolada: value (the kommun's). Källa: SCB: population (folkmängd 31 december). "
+    "Egen bearbetning (jamfor), ej Kolada: per 1000 inv (value / population × 1000) and every peer set "
+    "row: the summed values and populations of the peers that have both (peers: used av all)."
+)
 COLOUR_STYLE = {"green": "green", "yellow": "yellow", "red": "red", "grey": "dim", "neutral": "blue"}
 
 
@@ -31,6 +41,18 @@ def _number(value: float | None, *, signed: bool = False) -> str:
     sign = "+" if signed and value > 0 else ""
     text = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.1f}"
     return sign + text.replace(",", " ")
+
+
+def _count(value: float | None) -> str:
+    """A count or a population: whole numbers without decimals, thousands spaced."""
+    if value is None:
+        return "–"
+    return (f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}").replace(",", " ")
+
+
+def _rate(value: float | None) -> str:
+    """A per 1000 invånare figure, two decimals (small rates keep their precision)."""
+    return "–" if value is None else f"{value:.2f}"
 
 
 def _peers(text: str | None) -> tuple[str | None, str | None]:
@@ -107,9 +129,56 @@ def print_tables(console: Console, name: str, code: str, rows: pl.DataFrame) -> 
     console.print(FOOTER)
 
 
+def _per_capita_lines(name: str, rows: pl.DataFrame) -> list[tuple[str, list[str]]]:
+    """(label, cells) per table row: per KPI a heading row, the kommun's figures, then each peer set's."""
+    lines: list[tuple[str, list[str]]] = []
+    for (kpi,), part in rows.group_by("kpi_id", maintain_order=True):
+        first = part.row(0, named=True)
+        year = str(first["year"])
+        own = [_count(first["value"]), _count(first["population"]), _rate(first["value_per_1000_inv"])]
+        lines.append((f"{kpi} {first['kpi_title'] or ''}", [""] * len(PER_CAPITA_COLUMNS)))
+        lines.append((f"  {name}", [year, *own, ""]))
+        for row in part.iter_rows(named=True):  # a few peer sets per KPI, display only
+            peers = [
+                _count(row["peers_value"]),
+                _count(row["peers_population"]),
+                _rate(row["peers_per_1000_inv"]),
+            ]
+            used = f"{row['n_peers_used']} av {row['n_peers']}"
+            # the kind first: a long set title is cut at its end
+            lines.append((f"  {row['peer_set_kind']}: {row['peer_set_title']}", [year, *peers, used]))
+    return lines
+
+
+def print_per_capita(console: Console, name: str, code: str, per_capita: PerCapita) -> None:
+    """The "Per invånare" table of the count KPIs (the kommun, then its peers per set) and any notes."""
+    for note in per_capita.notes:
+        console.print(escape(f"Per invånare: {note}"), soft_wrap=True)
+    figures = per_capita.rows.select("value_per_1000_inv", "peers_per_1000_inv")
+    if figures.null_count().sum_horizontal().item() == 2 * figures.height:
+        return  # no figure at all (no population that year): the note says why, a table of dashes would not
+    lines = _per_capita_lines(name, per_capita.rows)
+    widths = [max(len(h), *(len(c[i]) for _, c in lines)) for i, h in enumerate(PER_CAPITA_COLUMNS)]
+    table = Table(
+        title=escape(f"Per invånare: {name} ({code}) and its peers, count KPIs"),
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1, 0, 0),
+        pad_edge=False,
+    )
+    label_width = max(20, console.width - sum(widths) - 2 * (len(widths) + 1))
+    table.add_column("KPI / kommun / peers", no_wrap=True, overflow="ellipsis", max_width=label_width)
+    for header, width in zip(PER_CAPITA_COLUMNS, widths, strict=True):
+        table.add_column(header, justify="right", no_wrap=True, min_width=width)
+    for label, cells in lines:
+        table.add_row(escape(label), *cells)
+    console.print(table)
+    console.print(PER_CAPITA_FOOTER)
+
+
 def compare(args: argparse.Namespace) -> int:
     """Print a kommun against its peer sets as a table, CSV or JSON; bad names exit 2 with one line."""
-    from warehouse.comparison_query import ComparisonFilter, LookupProblem
+    from warehouse.comparison_query import ComparisonFilter, LookupProblem, compare_per_capita
     from warehouse.comparison_query import compare as query
 
     kind, network = _peers(args.peers)
@@ -123,7 +192,11 @@ def compare(args: argparse.Namespace) -> int:
     )
     paths = Paths.from_env(args.data_dir, args.warehouse)
     try:
-        code, name, rows = query(paths.warehouse, args.municipality, wanted)
+        # only the table shows per-capita figures: CSV and JSON stay the mart's rows
+        if args.format == "table":
+            code, name, rows, per_capita = compare_per_capita(paths.warehouse, args.municipality, wanted)
+        else:
+            (code, name, rows), per_capita = query(paths.warehouse, args.municipality, wanted), None
     except LookupProblem as exc:
         print(f"jamfor: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -132,7 +205,10 @@ def compare(args: argparse.Namespace) -> int:
     elif args.format == "json":
         sys.stdout.write(rows.write_json() + "\n")
     else:
-        print_tables(Console(), name, code, rows)
+        console = Console()
+        print_tables(console, name, code, rows)
+        if rows.height and per_capita is not None:
+            print_per_capita(console, name, code, per_capita)
     return 0
 
 

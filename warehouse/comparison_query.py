@@ -9,6 +9,7 @@ import duckdb
 import polars as pl
 
 from warehouse.ddl import quote
+from warehouse.per_capita_query import PER_CAPITA_SCHEMA, PerCapita, per_capita_rows
 from warehouse.publish import connect_readonly
 from warehouse.spec import TABLES
 
@@ -125,16 +126,33 @@ def comparison_rows(
     ).pl()
 
 
+def _read(
+    warehouse_path: Path, municipality: str, wanted: ComparisonFilter, per_capita: bool
+) -> tuple[str, str, pl.DataFrame, PerCapita]:
+    con = connect_readonly(warehouse_path)
+    try:
+        code, name = resolve_municipality(con, municipality)
+        rows = comparison_rows(con, code, wanted)
+        if not per_capita:
+            return code, name, rows, PerCapita(pl.DataFrame(schema=PER_CAPITA_SCHEMA))
+        return code, name, rows, per_capita_rows(con, code, rows, wanted.gender)
+    finally:
+        con.close()
+
+
 def compare(
     warehouse_path: Path, municipality: str, wanted: ComparisonFilter
 ) -> tuple[str, str, pl.DataFrame]:
     """(code, name, rows) for `jamfor compare`, read from the published file."""
-    con = connect_readonly(warehouse_path)
-    try:
-        code, name = resolve_municipality(con, municipality)
-        return code, name, comparison_rows(con, code, wanted)
-    finally:
-        con.close()
+    code, name, rows, _ = _read(warehouse_path, municipality, wanted, per_capita=False)
+    return code, name, rows
+
+
+def compare_per_capita(
+    warehouse_path: Path, municipality: str, wanted: ComparisonFilter
+) -> tuple[str, str, pl.DataFrame, PerCapita]:
+    """(code, name, rows, per-capita figures of the rows' count KPIs), read in one snapshot."""
+    return _read(warehouse_path, municipality, wanted, per_capita=True)
 
 
 def export_marts(warehouse_path: Path, directory: Path) -> dict[str, Path]:

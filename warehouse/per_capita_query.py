@@ -1,0 +1,171 @@
+"""Per 1000 invånare figures for `jamfor compare`: count KPIs against SCB population (read-only).
+
+Per-capita figures (`per_capita_rows`) are for count KPIs only. A KPI counts as a count when its title's
+last part is "antal" (a "(-YYYY)" discontinuation suffix aside) and the title has no "/" or "per":
+core.kpi has no unit field, Kolada puts the unit last in the title, and "Elever/lärare ..., antal" or
+"Barn per barngrupp ..., antal" are ratios. The rule errs towards leaving a count out (e.g.
+"Asylsökande/inskrivna ..., antal") rather than dividing a ratio by the population.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import polars as pl
+
+from warehouse.ddl import scalar
+
+
+@dataclass(frozen=True)
+class PerCapita:
+    """Per 1000 invånare figures of the count KPIs among comparison rows; notes say why any is NULL."""
+
+    rows: pl.DataFrame  # one row per count KPI and peer set, PER_CAPITA_SCHEMA
+    notes: tuple[str, ...] = ()
+
+
+PER_CAPITA_SCHEMA = pl.Schema(
+    {
+        "municipality_id": pl.String,
+        "kpi_id": pl.String,
+        "kpi_title": pl.String,
+        "year": pl.Int32,
+        "peer_set_kind": pl.String,
+        "peer_set_id": pl.String,
+        "peer_set_title": pl.String,
+        "value": pl.Float64,  # Källa: Kolada
+        "population": pl.Int64,  # Källa: SCB
+        "value_per_1000_inv": pl.Float64,
+        "n_peers": pl.Int64,
+        "n_peers_used": pl.Int64,  # peers with both a value and a population
+        "peers_value": pl.Float64,
+        "peers_population": pl.Int64,
+        "peers_per_1000_inv": pl.Float64,  # peers_value / peers_population * 1000
+    }
+)
+LOAD_POPULATION = "load SCB's Folkmängd per kommun{} with `jamfor load files FILE` (PxWeb json-stat2 or CSV)"
+
+
+_PER_CAPITA_SQL = """
+    WITH sel AS (
+        SELECT unnest($kpi) AS kpi_id, unnest($yr)::INTEGER AS year, unnest($set) AS set_key,
+               unnest($kind) AS kind
+    ),
+    member AS (
+        -- a shared set's peers: the other kommuner the mart compares in it (same KPI, year, gender)
+        SELECT s.kpi_id, s.year, s.set_key, c.municipality_id, c.value
+        FROM sel AS s JOIN mart.municipality_comparison AS c
+          ON c.peer_set_id = s.set_key AND c.kpi_id = s.kpi_id AND c.year = s.year AND c.gender = $gender
+        WHERE s.kind <> 'liknande' AND c.municipality_id <> $m
+        UNION ALL
+        -- a Liknande kommuner group is one kommun's set: the mart has only that kommun's row and the
+        -- group lists exactly its peers
+        SELECT s.kpi_id, s.year, s.set_key, v.municipality_id, v.value
+        FROM sel AS s
+        JOIN core.municipality_group_member AS g
+          ON g.group_id = s.set_key AND g.valid_to IS NULL AND NOT g.is_deleted
+        JOIN mart.kpi_value AS v
+          ON v.municipality_id = g.member_id AND v.kpi_id = s.kpi_id AND v.year = s.year
+         AND v.gender = $gender AND v.municipality_kind = 'kommun'
+        WHERE s.kind = 'liknande' AND g.member_id <> $m
+    ),
+    peers AS (
+        -- only peers with both a value and a population; summed in a fixed order (bit-identical reruns)
+        SELECT m.kpi_id, m.year, m.set_key, count(*) AS n_used,
+               sum(m.value ORDER BY m.municipality_id) AS value_sum, sum(p.population) AS population_sum
+        FROM member AS m
+        JOIN mart.population_year AS p ON p.municipality_id = m.municipality_id AND p.year = m.year
+        WHERE m.value IS NOT NULL AND p.population IS NOT NULL
+        GROUP BY ALL
+    )
+    SELECT c.municipality_id, c.kpi_id, c.kpi_title, c.year, c.peer_set_kind, c.peer_set_id,
+           c.peer_set_title, c.value, own.population::BIGINT AS population,
+           c.value / own.population * 1000 AS value_per_1000_inv, c.n_peers,
+           coalesce(p.n_used, 0)::BIGINT AS n_peers_used, p.value_sum AS peers_value,
+           p.population_sum::BIGINT AS peers_population,
+           p.value_sum / p.population_sum * 1000 AS peers_per_1000_inv
+    FROM sel AS s
+    JOIN mart.municipality_comparison AS c
+      ON c.municipality_id = $m AND c.kpi_id = s.kpi_id AND c.year = s.year AND c.peer_set_id = s.set_key
+     AND c.gender = $gender
+    LEFT JOIN mart.population_year AS own ON own.municipality_id = $m AND own.year = s.year
+    LEFT JOIN peers AS p ON p.kpi_id = s.kpi_id AND p.year = s.year AND p.set_key = s.set_key
+    ORDER BY c.kpi_id, c.peer_set_kind, c.peer_set_id
+"""
+
+
+def is_count_kpi(title: pl.Expr) -> pl.Expr:
+    """True for the title of a count KPI (the rule is in the module docstring)."""
+    return title.str.contains(r"(?i),\s*antal\s*(\(-\d{4}\))?\s*$") & ~title.str.contains(r"(?i)/|\bper\b")
+
+
+def _without_population(counted: pl.DataFrame) -> pl.DataFrame:
+    """The count rows with every population-based figure NULL (no peer used)."""
+    return (
+        counted.select(
+            pl.col(name) if name in counted.columns else pl.lit(None, dtype).alias(name)
+            for name, dtype in PER_CAPITA_SCHEMA.items()
+        )
+        .with_columns(pl.lit(0, pl.Int64).alias("n_peers_used"))
+        .cast(PER_CAPITA_SCHEMA)
+    )
+
+
+def per_capita_rows(
+    con: duckdb.DuckDBPyConnection, municipality_id: str, rows: pl.DataFrame, gender: str = "T"
+) -> PerCapita:
+    """Value, SCB population and value per 1000 invånare of the count KPIs among `rows` (comparison_rows),
+    for the kommun and, summed, for the peers of each peer set that have both a value and a population.
+
+    Population is mart.population_year (31 December, both sexes); a missing table, year or kommun
+    leaves the figure NULL and adds a note, never an error.
+    """
+    counted = rows.filter(is_count_kpi(pl.col("kpi_title").fill_null("")))
+    if not counted.height:
+        notes = ('none of the selected KPIs is a count (title ending ", antal")',) if rows.height else ()
+        return PerCapita(pl.DataFrame(schema=PER_CAPITA_SCHEMA), notes)
+    if gender != "T":
+        note = f"per-capita figures are for gender T only (SCB population of both sexes), not {gender}"
+        return PerCapita(pl.DataFrame(schema=PER_CAPITA_SCHEMA), (note,))
+    has_population = scalar(
+        con,
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'mart' AND table_name = 'population_year'",
+    )
+    if not has_population:
+        note = "this warehouse has no mart.population_year (SCB population); " + LOAD_POPULATION.format("")
+        return PerCapita(_without_population(counted), (note,))
+    params = {
+        "kpi": counted["kpi_id"].to_list(),
+        "yr": counted["year"].to_list(),
+        "set": counted["peer_set_id"].to_list(),
+        "kind": counted["peer_set_kind"].to_list(),
+        "m": municipality_id,
+        "gender": gender,
+    }
+    out = con.sql(_PER_CAPITA_SQL, params=params).pl().cast(PER_CAPITA_SCHEMA)
+    return PerCapita(out, _population_notes(con, municipality_id, out))
+
+
+def _population_notes(
+    con: duckdb.DuckDBPyConnection, municipality_id: str, rows: pl.DataFrame
+) -> tuple[str, ...]:
+    """Why a kommun figure is NULL: no population at all for the year, or none for this kommun."""
+    lacking = sorted(set(rows.filter(pl.col("population").is_null())["year"].to_list()))
+    if not lacking:
+        return ()
+    loaded = {
+        year
+        for (year,) in con.execute(
+            "SELECT DISTINCT year FROM mart.population_year WHERE list_contains($years, year)",
+            {"years": lacking},
+        ).fetchall()
+    }
+    notes = []
+    if missing := [str(y) for y in lacking if y not in loaded]:
+        years = ", ".join(missing)
+        notes.append(f"no SCB population for {years}; " + LOAD_POPULATION.format(f" for {years}"))
+    if present := [str(y) for y in lacking if y in loaded]:
+        notes.append(f"no SCB population for kommun {municipality_id} in {', '.join(present)}")
+    return tuple(notes)
