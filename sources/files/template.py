@@ -85,7 +85,11 @@ def read_template(raw: RawFile, rows: Sequence[tuple[int, list[str]]], sheet: st
     for number, cells in rows[:HEADER_SCAN_ROWS]:
         missing = _missing(set(_mapping(cells).values()))
         if not missing:
-            return _table(raw, rows, number, cells)
+            table = _table(raw, rows, number, cells)
+            if not table.rows:
+                # the blank template as shipped, sent back unfilled: refuse rather than load 0 rows
+                raise FileFormatError(raw.path, f"no data rows below the template header{where}", row=number)
+            return table
         if best is None or len(missing) < len(best[1]):
             best = (number, missing)
     detail = f"; best candidate row {best[0]} lacks {best[1]}" if best else ""
