@@ -63,11 +63,19 @@ def validate_split(
         raise SchemaDriftError(f"{entity}: natural key column(s) {missing_keys} missing from the frame")
 
     compare_cols = [c for c in data_cols if c not in set(ignore_in_compare)]
-    rows = df.with_row_index(ROW_COL).with_columns(_copy=~pl.struct(compare_cols).is_first_distinct())
-    # exact copies leave before the key check, so only conflicting rows count as duplicate keys
-    candidates = rows.filter(~pl.col("_copy")).with_columns(
-        _dup_key=pl.struct(list(key_cols)).is_duplicated()
-    )
+    rows = df.with_row_index(ROW_COL)
+    keys_compared = set(key_cols) <= set(compare_cols)
+    if not keys_compared or rows.select(pl.struct(list(key_cols)).is_duplicated().any()).item():
+        rows = rows.with_columns(_copy=~pl.struct(compare_cols).is_first_distinct())
+        # exact copies leave before the key check, so only conflicting rows count as duplicate keys
+        candidates = rows.filter(~pl.col("_copy")).with_columns(
+            _dup_key=pl.struct(list(key_cols)).is_duplicated()
+        )
+    else:
+        # the usual case: an exact copy repeats its key too, so with unique keys there is none and the
+        # wide comparison over every data column can be skipped
+        rows = rows.with_columns(_copy=pl.lit(False))
+        candidates = rows.with_columns(_dup_key=pl.lit(False))
     # pandera's failure index is the position in `candidates`; map it back to the input row number
     positions = candidates.select(pl.int_range(pl.len(), dtype=pl.get_index_type()).alias("index"), ROW_COL)
     failures = _pandera_failures(candidates.select(data_cols), model, entity)

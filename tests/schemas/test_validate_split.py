@@ -179,3 +179,25 @@ def test_record_column_errors(real_values: pl.DataFrame) -> None:
             entity="value",
             key_cols=KEY,
         )
+
+
+def test_unique_keys_skip_nothing_but_a_bad_value(real_values: pl.DataFrame) -> None:
+    """The unique-key fast path still validates every row: one bad gender is quarantined, alone."""
+    bad = _set(real_values, 5, gender="X")
+    valid, quarantine = _split(bad)
+    assert quarantine.height == 1 and "gender" in quarantine["failed_check"][0]
+    assert valid.height == real_values.height - 1
+
+
+def test_exact_duplicate_found_when_a_key_column_is_ignored_in_compare(real_values: pl.DataFrame) -> None:
+    """With a key column outside the comparison, equal rows can have different keys: full check runs."""
+    moved = real_values.head(1).with_columns(pl.col("year") + 100)
+    rows = _with_record(pl.concat([real_values, moved]))
+    valid, quarantine = validate_split(
+        rows, DataValue, source="kolada", entity="value", key_cols=KEY, ignore_in_compare=["year"]
+    )
+    moved_key = "/".join(str(moved.row(0, named=True)[c]) for c in KEY)
+    flagged = dict(zip(quarantine["natural_key"], quarantine["failed_check"], strict=True))
+    assert flagged[moved_key] == "exact duplicate"
+    assert set(flagged.values()) == {"exact duplicate"}
+    assert valid.height + quarantine.height == rows.height
