@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,3 +41,52 @@ def quiet_prefect_defaults() -> None:
     """
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """How much one load may hold at once: DuckDB's memory limit and threads, value pages per batch.
+
+    Defaults suit an ordinary 8 GB machine: DuckDB spills joins and sorts to disk beyond its limit, and
+    the Python side holds one batch of pages (40 pages ≈ 200,000 items ≈ 0.4 GB while transformed).
+    """
+
+    duckdb_memory_limit: str = "2GB"
+    duckdb_threads: int | None = None
+    value_batch_pages: int = 40
+
+    @classmethod
+    def from_env(cls) -> Tuning:
+        """JAMFOR_DUCKDB_MEMORY_LIMIT (e.g. 4GB), JAMFOR_DUCKDB_THREADS, JAMFOR_VALUE_BATCH_PAGES."""
+        default = cls()
+        memory = os.environ.get("JAMFOR_DUCKDB_MEMORY_LIMIT") or default.duckdb_memory_limit
+        if not _MEMORY.fullmatch(memory.strip()):
+            raise ValueError(f"JAMFOR_DUCKDB_MEMORY_LIMIT={memory!r} is not a size such as 2GB or 512MB")
+        return cls(
+            duckdb_memory_limit=memory.strip(),
+            duckdb_threads=_env_int("JAMFOR_DUCKDB_THREADS", default.duckdb_threads),
+            value_batch_pages=_env_int("JAMFOR_VALUE_BATCH_PAGES", None) or default.value_batch_pages,
+        )
+
+    def duckdb_config(self) -> dict[str, str]:
+        """The settings for duckdb.connect(config=...) of the build copy."""
+        config = {"memory_limit": self.duckdb_memory_limit}
+        if self.duckdb_threads is not None:
+            config["threads"] = str(self.duckdb_threads)
+        return config
+
+
+_MEMORY = re.compile(r"\d+(\.\d+)?\s*([KMGT]i?B|B)", re.IGNORECASE)
+
+
+def _env_int(name: str, default: int | None) -> int | None:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{name}={value!r} is not a whole number") from None
+    if number < 1:
+        raise ValueError(f"{name}={value!r} must be at least 1")
+    return number

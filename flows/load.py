@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from flows.config import Paths
+from flows.config import Paths, Tuning
+from flows.load_values import load_values, page_manifest
 from flows.reference import apply_reference
 from sources.kolada.rawstore import read_pages
 from transforms.kolada import metadata as meta_tf
-from transforms.kolada.values import flatten_values, quarantined_items
 from warehouse import checks, history, marts, quarantine, runs
 from warehouse.publish import building
 from warehouse.reference import reference_tables
@@ -80,18 +80,20 @@ class LoadSummary:
 
 @dataclass
 class Transformed:
-    """Validated frames ready to merge, plus everything quarantined on the way."""
+    """Validated dimension frames ready to merge, the KPI metadata values need, what was quarantined."""
 
     dimensions: dict[str, tuple[pl.DataFrame, tuple[str, ...]]]
-    values: pl.DataFrame
-    values_in: int
+    kpi_meta: pl.DataFrame | None
     quarantine: dict[str, pl.DataFrame]
     manifest: pl.DataFrame
 
 
 def transform_fetch(fetch_dir: Path) -> Transformed:
-    """Read a fetch's raw pages and produce validated dimension and value frames (pure after reading)."""
-    pages = {ep: read_pages(fetch_dir, ep) for ep in (*METADATA_ENDPOINTS, "data")}
+    """Read a fetch's metadata pages and produce validated dimension frames (pure after reading).
+
+    The /data pages are not read here: `load_values` streams them in batches.
+    """
+    pages = {ep: read_pages(fetch_dir, ep) for ep in METADATA_ENDPOINTS}
     dims: dict[str, tuple[pl.DataFrame, tuple[str, ...]]] = {}
     quarantined: dict[str, pl.DataFrame] = {}
 
@@ -119,22 +121,8 @@ def transform_fetch(fetch_dir: Path) -> Transformed:
         ou, quarantined["ou"] = meta_tf.ou_dimension(pages["ou"])
         dims["core.ou"] = (ou, ("ou_id",))
 
-    values = flatten_values(pages["data"], kpi_meta)
-    quarantined["value"] = values.quarantine
-    manifest = pl.concat([_manifest(frame, fetch_dir) for frame in pages.values()], how="vertical")
-    return Transformed(dims, values.valid, values.rows_in, quarantined, manifest)
-
-
-def _manifest(pages: pl.DataFrame, fetch_dir: Path) -> pl.DataFrame:
-    return pages.select(
-        "url",
-        "fetched_at",
-        "status",
-        "sha256",
-        pl.col("body").str.len_bytes().cast(pl.Int64).alias("n_bytes"),
-        "endpoint",
-        (pl.lit(str(fetch_dir) + "/") + pl.col("endpoint") + pl.lit(".ndjson")).alias("raw_path"),
-    )
+    manifest = pl.concat([page_manifest(frame, fetch_dir) for frame in pages.values()], how="vertical")
+    return Transformed(dims, kpi_meta, quarantined, manifest)
 
 
 def load_fetch(
@@ -148,6 +136,7 @@ def load_fetch(
     value_scope: history.ValueScope | None,
     watermark: tuple[str, date] | None,
     lock_held: bool = False,
+    tuning: Tuning | None = None,
 ) -> LoadSummary:
     """Load one fetch into a build copy of the warehouse and publish it atomically.
 
@@ -156,9 +145,10 @@ def load_fetch(
     (scope_key, date) to store for the next incremental run.
     """
     started = time.perf_counter()
+    tuning = tuning or Tuning.from_env()
     data = transform_fetch(fetch_dir)
     summary = LoadSummary(run_id=run_id, flow=flow_name)
-    with building(paths.warehouse, run_id=run_id, lock_held=lock_held) as con:
+    with building(paths.warehouse, run_id=run_id, lock_held=lock_held, config=tuning.duckdb_config()) as con:
         runs.start_run(con, run_id=run_id, flow=flow_name, scope=json.dumps(scope), started_at=as_of)
         with history.transaction(con):
             for table, (frame, keys) in data.dimensions.items():
@@ -175,14 +165,21 @@ def load_fetch(
                     keep_keys=_quarantined_keys(data, table),
                 )
                 summary.add(table, stats, _quarantined(data, table))
-            if value_scope is not None:
-                value_scope = replace(value_scope, keep_items=quarantined_items(data.quarantine["value"]))
-            stats = history.merge_values(con, data.values, run_id=run_id, as_of=as_of, scope=value_scope)
-            summary.add(
-                "core.kpi_value_history", stats, data.quarantine["value"].height, rows_in=data.values_in
+            values = load_values(
+                con,
+                fetch_dir,
+                data.kpi_meta,
+                pages_per_batch=tuning.value_batch_pages,
+                run_id=run_id,
+                as_of=as_of,
+                value_scope=value_scope,
             )
-            quarantine.record(con, pl.concat(list(data.quarantine.values()), how="vertical"), run_id=run_id)
-            runs.record_pages(con, run_id, data.manifest)
+            summary.add(
+                "core.kpi_value_history", values.stats, values.quarantine.height, rows_in=values.rows_in
+            )
+            found = [*data.quarantine.values(), values.quarantine]
+            quarantine.record(con, pl.concat(found, how="vertical"), run_id=run_id)
+            runs.record_pages(con, run_id, pl.concat([data.manifest, values.manifest], how="vertical"))
             if watermark is not None:
                 runs.set_watermark(con, "kolada", watermark[0], watermark[1], run_id=run_id)
         # networks, directions and peer-area rules are re-read and validated on every publish

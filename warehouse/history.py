@@ -115,13 +115,14 @@ def _apply(
     run_id: str,
     as_of: datetime,
     rows_in: int,
+    incoming: str = _INCOMING,
 ) -> MergeStats:
     """Shared SCD2 core: stage changed/vanished rows, close old versions, append new ones, count."""
     cols = ", ".join(quote(c) for c in columns)
     keys = ", ".join(quote(k) for k in key)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _jamfor_changes AS "
-        f"SELECT i.*, h.{quote(key[0])} IS NOT NULL AS _had_current FROM {_INCOMING} AS i "
+        f"SELECT i.*, h.{quote(key[0])} IS NOT NULL AS _had_current FROM {quote(incoming)} AS i "
         f"LEFT JOIN {table} AS h ON {_on(key, 'h', 'i')} AND h.valid_to IS NULL "
         f"WHERE h.{quote(key[0])} IS NULL OR {changed_where}"
     )
@@ -174,7 +175,27 @@ def merge_values(
     if dict(values.schema) != VALUE_FRAME_SCHEMA:
         raise ValueError(f"values frame schema {dict(values.schema)} != contract {VALUE_FRAME_SCHEMA}")
     _check_frame(values, VALUE_KEY, "values frame")
-    if scope is not None and values.height == 0:
+    con.register(_INCOMING, values)
+    try:
+        return merge_values_from(
+            con, _INCOMING, rows_in=values.height, run_id=run_id, as_of=as_of, scope=scope
+        )
+    finally:
+        con.unregister(_INCOMING)
+
+
+def merge_values_from(
+    con: duckdb.DuckDBPyConnection,
+    incoming: str,
+    *,
+    rows_in: int,
+    run_id: str,
+    as_of: datetime,
+    scope: ValueScope | None,
+) -> MergeStats:
+    """Merge the rows of the relation named `incoming` (the values frame columns, unique keys; extra
+    columns are ignored) into core.kpi_value_history: the SQL half of `merge_values`."""
+    if scope is not None and rows_in == 0:
         # An empty full refresh would tombstone everything in scope; far likelier an upstream outage.
         raise ValueError("refusing a full-refresh merge of an empty values frame")
     if scope is not None and not scope.kpi_ids:
@@ -192,7 +213,7 @@ def merge_values(
             "AND ($units::VARCHAR[] IS NULL OR list_contains($units::VARCHAR[], h.municipality_id)) "
             "AND ($keep::VARCHAR[] IS NULL OR NOT list_contains($keep::VARCHAR[], "
             "h.kpi_id || '/' || h.municipality_id || '/' || h.year::VARCHAR)) "
-            f"AND NOT EXISTS (SELECT 1 FROM {_INCOMING} AS i WHERE {_on(VALUE_KEY, 'i', 'h')})",
+            f"AND NOT EXISTS (SELECT 1 FROM {quote(incoming)} AS i WHERE {_on(VALUE_KEY, 'i', 'h')})",
             {
                 "as_of": as_of,
                 "kpis": list(scope.kpi_ids),
@@ -201,21 +222,18 @@ def merge_values(
                 "keep": scope.keep_items,
             },
         )
-    con.register(_INCOMING, values)
-    try:
-        return _apply(
-            con,
-            VALUES_TABLE,
-            VALUE_KEY,
-            list(VALUE_FRAME_SCHEMA),
-            changed_where=_distinct(VALUE_COMPARED),
-            gone=gone,
-            run_id=run_id,
-            as_of=as_of,
-            rows_in=values.height,
-        )
-    finally:
-        con.unregister(_INCOMING)
+    return _apply(
+        con,
+        VALUES_TABLE,
+        VALUE_KEY,
+        list(VALUE_FRAME_SCHEMA),
+        changed_where=_distinct(VALUE_COMPARED),
+        gone=gone,
+        run_id=run_id,
+        as_of=as_of,
+        rows_in=rows_in,
+        incoming=incoming,
+    )
 
 
 def merge_dimension(

@@ -15,7 +15,7 @@ import os
 import re
 import shutil
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -131,7 +131,10 @@ def writer_lock(warehouse_path: Path, *, run_id: str) -> Iterator[None]:
 
 def _remove(paths: list[Path]) -> None:
     for p in paths:
-        p.unlink(missing_ok=True)
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)  # a killed run's spill directory
+        else:
+            p.unlink(missing_ok=True)
 
 
 def _fsync_path(path: Path, *, directory: bool = False) -> None:
@@ -144,9 +147,12 @@ def _fsync_path(path: Path, *, directory: bool = False) -> None:
 
 @contextmanager
 def building(
-    warehouse_path: Path, *, run_id: str, lock_held: bool = False
+    warehouse_path: Path, *, run_id: str, lock_held: bool = False, config: Mapping[str, str] | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield a read-write connection to a fresh build copy; publish it atomically on normal exit.
+
+    `config` holds DuckDB settings for that connection (memory_limit, threads): beyond its memory limit
+    DuckDB spills sorts and joins to a temp directory beside the build file.
 
     Takes the writer lock (WarehouseLocked if another writer has it) unless `lock_held`, in which case
     this process must already hold `writer_lock` for the path. On an exception in the body the build
@@ -160,13 +166,15 @@ def building(
             raise RuntimeError(
                 f"building({path}, lock_held=True) but this process holds no writer_lock on it"
             )
-        yield from _build_and_publish(path, run_id)
+        yield from _build_and_publish(path, run_id, config or {})
         return
     with writer_lock(path, run_id=run_id):
-        yield from _build_and_publish(path, run_id)
+        yield from _build_and_publish(path, run_id, config or {})
 
 
-def _build_and_publish(path: Path, run_id: str) -> Iterator[duckdb.DuckDBPyConnection]:
+def _build_and_publish(
+    path: Path, run_id: str, config: Mapping[str, str]
+) -> Iterator[duckdb.DuckDBPyConnection]:
     # Holding the lock means any build file left behind belongs to a killed run.
     _remove(sorted(path.parent.glob(f"{path.name}.build-*")))
     if _sibling(path, ".wal").exists():
@@ -180,7 +188,7 @@ def _build_and_publish(path: Path, run_id: str) -> Iterator[duckdb.DuckDBPyConne
     con: duckdb.DuckDBPyConnection | None = None
     published = False
     try:
-        con = duckdb.connect(str(build))
+        con = duckdb.connect(str(build), config=dict(config))
         with transaction(con):
             ensure_schema(con)
         yield con
@@ -196,6 +204,8 @@ def _build_and_publish(path: Path, run_id: str) -> Iterator[duckdb.DuckDBPyConne
     finally:
         if con is not None:
             con.close()
+        # DuckDB's spill directory for the build connection (created only when it spilled)
+        shutil.rmtree(_sibling(build, ".tmp"), ignore_errors=True)
         if not published:
             _remove([build, _sibling(build, ".wal")])
 

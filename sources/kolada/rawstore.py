@@ -8,11 +8,14 @@ and audit exactly what the API said.
 from __future__ import annotations
 
 import hashlib
+import io
+import itertools
 import json
 import os
 import re
 import secrets
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -32,6 +35,7 @@ PAGES_SCHEMA = pl.Schema(
         "body": pl.String,
     }
 )
+_STORED_SCHEMA = pl.Schema({**PAGES_SCHEMA, "fetched_at": pl.String})
 _FETCH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
@@ -117,7 +121,28 @@ def read_pages(fetch_dir: Path, endpoint: str) -> pl.DataFrame:
     path = Path(fetch_dir) / f"{endpoint}.ndjson"
     if not path.is_file() or path.stat().st_size == 0:
         return pl.DataFrame(schema=PAGES_SCHEMA)
-    raw = pl.read_ndjson(path, schema={**PAGES_SCHEMA, "fetched_at": pl.String})
+    return _pages_frame(pl.read_ndjson(path, schema=_STORED_SCHEMA))
+
+
+def iter_pages(fetch_dir: Path, endpoint: str, pages_per_batch: int) -> Iterator[pl.DataFrame]:
+    """The endpoint's pages as frames of at most `pages_per_batch` pages, in stored order.
+
+    Memory stays bounded by one batch of page bodies (a full-scope /data fetch is ~1 GB of text).
+    A missing or empty file yields nothing.
+    """
+    _check_endpoint(endpoint)
+    if pages_per_batch < 1:
+        raise ValueError(f"pages_per_batch must be at least 1, got {pages_per_batch}")
+    path = Path(fetch_dir) / f"{endpoint}.ndjson"
+    if not path.is_file():
+        return
+    with path.open("rb") as fh:
+        while lines := list(itertools.islice(fh, pages_per_batch)):
+            if any(line.strip() for line in lines):
+                yield _pages_frame(pl.read_ndjson(io.BytesIO(b"".join(lines)), schema=_STORED_SCHEMA))
+
+
+def _pages_frame(raw: pl.DataFrame) -> pl.DataFrame:
     return raw.with_columns(
         pl.col("fetched_at").str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%:z", time_unit="us", time_zone="UTC")
     ).select(PAGES_SCHEMA.names())

@@ -125,7 +125,7 @@ def test_failure_mid_load_leaves_published_file_untouched(
         raise RuntimeError("injected failure in the middle of the merge")
 
     with monkeypatch.context() as patch:
-        patch.setattr("warehouse.history.merge_values", boom)
+        patch.setattr("warehouse.history.merge_values_from", boom)
         with pytest.raises(RuntimeError, match="injected") as failure:
             _run(kolada_flows.yearly, env, years=YEARS)
     # Prefect keeps the failed state's exception; dropping its frames lets DuckDB objects die before exit

@@ -17,6 +17,7 @@ from sources.kolada.rawstore import (
     PAGES_SCHEMA,
     RawStore,
     RawStoreIntegrityError,
+    iter_pages,
     new_fetch_id,
     read_pages,
     verify_pages,
@@ -129,3 +130,16 @@ def test_new_fetch_id_is_timestamped_and_unique() -> None:
     ids = {new_fetch_id() for _ in range(100)}
     assert len(ids) == 100
     assert all(re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{12}", i) for i in ids)
+
+
+def test_iter_pages_batches_equal_read_pages(tmp_path: Path) -> None:
+    """Batches of 2 pages concatenate to exactly what read_pages returns (order, values, dtypes)."""
+    store = RawStore(tmp_path, "batched")
+    for n in range(5):
+        store.write("data", page([{"kpi": "N00003", "n": n}], f"https://api.kolada.se/v3/data?page={n}"))
+    batches = list(iter_pages(store.fetch_dir, "data", 2))
+    assert [b.height for b in batches] == [2, 2, 1]
+    assert pl.concat(batches).equals(read_pages(store.fetch_dir, "data"))
+    assert list(iter_pages(tmp_path / "absent", "data", 2)) == []
+    with pytest.raises(ValueError, match="at least 1"):
+        list(iter_pages(store.fetch_dir, "data", 0))

@@ -1,0 +1,88 @@
+"""The /data pages of one fetch into core.kpi_value_history, batch by batch.
+
+Each batch of pages is flattened and validated in Polars (transforms.kolada.values), then staged in
+DuckDB (warehouse.staging); keys repeated across batches are resolved there, and one merge writes the
+history. Memory on the Python side is bounded by one batch, whatever the size of the fetch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from schemas.validate import DUPLICATE_KEY, EXACT_DUPLICATE
+from sources.kolada.rawstore import PAGES_SCHEMA, iter_pages
+from transforms.kolada.pages import SOURCE
+from transforms.kolada.values import flatten_values, quarantined_items
+from warehouse.history import MergeStats, ValueScope
+from warehouse.quarantine import QUARANTINE_FRAME_SCHEMA
+from warehouse.staging import Reasons, ValueStage
+
+
+@dataclass(frozen=True)
+class ValuesLoaded:
+    """What the values load did: merge statistics, quarantined rows, value entries read, page manifest."""
+
+    stats: MergeStats
+    quarantine: pl.DataFrame
+    rows_in: int
+    manifest: pl.DataFrame
+    batches: int
+
+
+def page_manifest(pages: pl.DataFrame, fetch_dir: Path) -> pl.DataFrame:
+    """One meta.page row per page: url, fetched_at, status, sha256, n_bytes, endpoint, raw_path."""
+    return pages.select(
+        "url",
+        "fetched_at",
+        "status",
+        "sha256",
+        pl.col("body").str.len_bytes().cast(pl.Int64).alias("n_bytes"),
+        "endpoint",
+        (pl.lit(str(fetch_dir) + "/") + pl.col("endpoint") + pl.lit(".ndjson")).alias("raw_path"),
+    )
+
+
+def load_values(
+    con: duckdb.DuckDBPyConnection,
+    fetch_dir: Path,
+    kpi_meta: pl.DataFrame | None,
+    *,
+    pages_per_batch: int,
+    run_id: str,
+    as_of: datetime,
+    value_scope: ValueScope | None,
+) -> ValuesLoaded:
+    """Flatten, validate and stage the fetch's /data pages in batches, then merge them once.
+
+    `value_scope` set means a full refresh (see history.merge_values); items quarantined in any batch
+    are kept out of its tombstones.
+    """
+    stage = ValueStage(con)
+    quarantines = [pl.DataFrame(schema=QUARANTINE_FRAME_SCHEMA)]
+    manifests = []
+    rows_in = 0
+    for pages in iter_pages(fetch_dir, "data", pages_per_batch):
+        batch = flatten_values(pages, kpi_meta)
+        stage.append(batch.valid)
+        rows_in += batch.rows_in
+        quarantines.append(batch.quarantine)
+        manifests.append(page_manifest(pages, fetch_dir))
+    found = pl.concat(quarantines, how="vertical")
+    conflicted = found.filter(pl.col("failed_check").str.contains(DUPLICATE_KEY, literal=True))
+    repeats = stage.resolve_repeats(
+        conflicted["natural_key"].unique().to_list(),
+        source=SOURCE,
+        entity="value",
+        reasons=Reasons(exact_duplicate=EXACT_DUPLICATE, duplicate_key=DUPLICATE_KEY),
+    )
+    quarantine = pl.concat([found, repeats], how="vertical")
+    if value_scope is not None:
+        value_scope = replace(value_scope, keep_items=quarantined_items(quarantine))
+    stats = stage.merge(run_id=run_id, as_of=as_of, scope=value_scope)
+    manifest = pl.concat(manifests or [page_manifest(PAGES_SCHEMA.to_frame(), fetch_dir)], how="vertical")
+    return ValuesLoaded(stats, quarantine, rows_in, manifest, stage.batches)

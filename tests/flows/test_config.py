@@ -1,0 +1,37 @@
+"""flows.config.Tuning: JAMFOR_* memory and batching settings, and their errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.config import Tuning
+
+
+def test_defaults_bound_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("JAMFOR_DUCKDB_MEMORY_LIMIT", "JAMFOR_DUCKDB_THREADS", "JAMFOR_VALUE_BATCH_PAGES"):
+        monkeypatch.delenv(name, raising=False)
+    tuning = Tuning.from_env()
+    assert tuning == Tuning()
+    assert tuning.duckdb_config() == {"memory_limit": "2GB"}
+
+
+def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JAMFOR_DUCKDB_MEMORY_LIMIT", "6GB")
+    monkeypatch.setenv("JAMFOR_DUCKDB_THREADS", "2")
+    monkeypatch.setenv("JAMFOR_VALUE_BATCH_PAGES", "7")
+    tuning = Tuning.from_env()
+    assert tuning.value_batch_pages == 7
+    assert tuning.duckdb_config() == {"memory_limit": "6GB", "threads": "2"}
+
+
+@pytest.mark.parametrize("value", ["many", "0", "-3", "1.5"])
+def test_bad_numbers_name_the_variable(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("JAMFOR_VALUE_BATCH_PAGES", value)
+    with pytest.raises(ValueError, match="JAMFOR_VALUE_BATCH_PAGES"):
+        Tuning.from_env()
+
+
+def test_bad_memory_limit_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JAMFOR_DUCKDB_MEMORY_LIMIT", "lots")
+    with pytest.raises(ValueError, match="JAMFOR_DUCKDB_MEMORY_LIMIT"):
+        Tuning.from_env()
