@@ -73,6 +73,8 @@ def measure(n_values: int, workdir: Path) -> dict[str, float]:
     from bench.synthetic import value_frame, write_fetch
 
     fetch = write_fetch(value_frame(n_values), workdir)
+    for stale in (workdir / "ceiling.duckdb", workdir / "jamfor.duckdb"):
+        stale.unlink(missing_ok=True)  # a kept work directory from an earlier run
     years = f"{fetch.years[0]}-{fetch.years[-1]}"
     ceiling_rows, ceiling_s, ceiling_rss = run_step(
         CEILING, str(fetch.pages_ndjson), str(workdir / "ceiling.duckdb")

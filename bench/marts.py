@@ -17,6 +17,7 @@ import duckdb
 
 from bench.load import PIPELINE, run_step
 from bench.synthetic import value_frame, write_fetch
+from flows.config import Tuning
 from warehouse import marts
 from warehouse.publish import connect_readonly
 
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{fetch.years[0]}-{fetch.years[-1]}",
             "bench-marts",
         )
-        con = duckdb.connect(str(warehouse))
+        con = duckdb.connect(str(warehouse), config=Tuning.from_env().duckdb_config())
         total = 0.0
         for mart in marts.MARTS:
             started = time.perf_counter()

@@ -47,17 +47,20 @@ def quiet_prefect_defaults() -> None:
 class Tuning:
     """How much one load may hold at once: DuckDB's memory limit and threads, value pages per batch.
 
-    Defaults suit an ordinary 8 GB machine: DuckDB spills joins and sorts to disk beyond its limit, and
-    the Python side holds one batch of pages (40 pages ≈ 200,000 items ≈ 0.4 GB while transformed).
+    Defaults suit an ordinary 8 GB machine: DuckDB spills joins and sorts to disk beyond its limit and
+    builds the KPI-wise marts a chunk of KPIs (≈ 1 M values) at a time, and the Python side holds one
+    batch of pages (40 pages ≈ 200,000 items ≈ 0.5 GB while transformed).
     """
 
     duckdb_memory_limit: str = "2GB"
     duckdb_threads: int | None = None
     value_batch_pages: int = 40
+    mart_chunk_values: int = 1_000_000
 
     @classmethod
     def from_env(cls) -> Tuning:
-        """JAMFOR_DUCKDB_MEMORY_LIMIT (e.g. 4GB), JAMFOR_DUCKDB_THREADS, JAMFOR_VALUE_BATCH_PAGES."""
+        """JAMFOR_DUCKDB_MEMORY_LIMIT (e.g. 4GB), JAMFOR_DUCKDB_THREADS, JAMFOR_VALUE_BATCH_PAGES,
+        JAMFOR_MART_CHUNK_VALUES."""
         default = cls()
         memory = os.environ.get("JAMFOR_DUCKDB_MEMORY_LIMIT") or default.duckdb_memory_limit
         if not _MEMORY.fullmatch(memory.strip()):
@@ -66,6 +69,7 @@ class Tuning:
             duckdb_memory_limit=memory.strip(),
             duckdb_threads=_env_int("JAMFOR_DUCKDB_THREADS", default.duckdb_threads),
             value_batch_pages=_env_int("JAMFOR_VALUE_BATCH_PAGES", None) or default.value_batch_pages,
+            mart_chunk_values=_env_int("JAMFOR_MART_CHUNK_VALUES", None) or default.mart_chunk_values,
         )
 
     def duckdb_config(self) -> dict[str, str]:

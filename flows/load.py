@@ -9,6 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import polars as pl
 
 from flows.config import Paths, Tuning
@@ -185,16 +186,36 @@ def load_fetch(
         # networks, directions and peer-area rules are re-read and validated on every publish
         before = checks.fingerprint(con, reference_tables())
         apply_reference(con)
-        changed = summary.inserted + summary.revised + summary.deleted > 0
-        # marts are a pure function of core + reference tables: when neither changed, they are current
-        if changed or checks.fingerprint(con, reference_tables()) != before:
-            summary.marts = marts.rebuild(con)
-        else:
-            summary.marts = marts.rebuild(con, marts.missing(con))
-            summary.marts_unchanged = [m.table for m in marts.MARTS if m.table not in summary.marts]
+        reference_changed = checks.fingerprint(con, reference_tables()) != before
+        _rebuild_marts(con, summary, run_id, reference_changed, tuning.mart_chunk_values)
         summary.elapsed_s = time.perf_counter() - started
         runs.finish_run(con, run_id, summary.counts(), status="completed", message="")
     return summary
+
+
+def _rebuild_marts(
+    con: duckdb.DuckDBPyConnection, summary: LoadSummary, run_id: str, reference_changed: bool, chunk: int
+) -> None:
+    """Marts are a pure function of core + reference tables: rebuild what this load made stale.
+
+    Nothing changed: only missing marts are built. Only values changed: the KPI-wise marts replace the
+    rows of the KPIs this run wrote (a monthly run touches a few), the rest are rebuilt. Otherwise
+    (dimensions or reference tables changed) everything is rebuilt.
+    """
+    written = {
+        entity: stats["inserted"] + stats["revised"] + stats["deleted"]
+        for entity, stats in summary.entities.items()
+    }
+    values_only = not reference_changed and not any(
+        n for entity, n in written.items() if entity != history.VALUES_TABLE
+    )
+    if not any(written.values()) and not reference_changed:
+        summary.marts = marts.rebuild(con, marts.missing(con))
+        summary.marts_unchanged = [m.table for m in marts.MARTS if m.table not in summary.marts]
+    elif values_only:
+        summary.marts = marts.rebuild(con, kpis=history.kpis_written(con, run_id), chunk_values=chunk)
+    else:
+        summary.marts = marts.rebuild(con, chunk_values=chunk)
 
 
 _QUARANTINE_ENTITY = {

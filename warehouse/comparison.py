@@ -29,7 +29,10 @@ SOURCE_NOTE = (
     "statistics, ranks, percentile, colour_band, deltas."
 )
 
-_SETS = f"""
+
+def _peer_set_ctes(kpis: str) -> str:
+    """The peer-set CTEs for the KPIs matching the SQL predicate `kpis` (on kpi_id)."""
+    return f"""
 kommun AS (
     SELECT municipality_id, title, county_id, kommungrupp_id, kommungrupp_title
     FROM core.municipality WHERE {CURRENT} AND kind = 'kommun'
@@ -41,7 +44,7 @@ grp_member AS (
 ),
 kpi_ref AS (
     SELECT k.kpi_id, coalesce(d.direction, 'neutral') AS direction, a.peer_area
-    FROM (SELECT DISTINCT kpi_id FROM mart.kpi_value WHERE municipality_kind = 'kommun') AS k
+    FROM (SELECT DISTINCT kpi_id FROM mart.kpi_value WHERE municipality_kind = 'kommun' AND {kpis}) AS k
     LEFT JOIN core.ref_kpi_direction AS d ON d.kpi_id = k.kpi_id
     LEFT JOIN core.ref_kpi_peer_area AS a ON a.kpi_id = k.kpi_id
 ),
@@ -102,6 +105,9 @@ set_info AS (
 )"""
 
 
+_SETS = _peer_set_ctes("TRUE")
+
+
 def _rank(below: str, at_or_below: str, n_values: str) -> str:
     """SQL: rank among the set's values, best first (ties share the best rank, NULL values get none).
 
@@ -114,8 +120,10 @@ def _rank(below: str, at_or_below: str, n_values: str) -> str:
     )
 
 
-_COMPARISON = f"""
-WITH {_SETS},
+def _comparison_sql(kpis: str) -> str:
+    """mart.municipality_comparison's SELECT for the KPIs matching the SQL predicate `kpis`."""
+    return f"""
+WITH {_peer_set_ctes(kpis)},
 val AS (
     SELECT v.kpi_id, v.municipality_id, v.year, v.gender, v.value, v.is_preliminary, r.direction,
            r.peer_area,
@@ -125,7 +133,7 @@ val AS (
     WHERE v.municipality_kind = 'kommun'
 ),
 labels AS (
-    SELECT kpi_id, any_value(kpi_title) AS kpi_title FROM mart.kpi_value GROUP BY kpi_id
+    SELECT kpi_id, any_value(kpi_title) AS kpi_title FROM mart.kpi_value WHERE {kpis} GROUP BY kpi_id
 ),
 kommun_label AS (
     SELECT municipality_id, any_value(municipality_title) AS municipality_title FROM mart.kpi_value
@@ -137,7 +145,7 @@ national AS (
     FROM val GROUP BY ALL
 ),
 riket AS (
-    SELECT kpi_id, year, gender, value FROM mart.kpi_value WHERE municipality_id = '0000'
+    SELECT kpi_id, year, gender, value FROM mart.kpi_value WHERE municipality_id = '0000' AND {kpis}
 ),
 set_rows AS (
     -- Riket is every kommun: its rows are `val` itself, the other shared sets join their members
@@ -291,6 +299,7 @@ LEFT JOIN riket AS r ON r.kpi_id = s.kpi_id AND r.year = s.year AND r.gender = s
 ORDER BY s.municipality_id, s.kpi_id, s.year, s.gender, i.kind, s.set_key
 """
 
+
 _AREA_SUMMARY = """
 WITH answer AS (
     SELECT f.kpi_group_id, f.oj_area, f.positive_min_code, v.kpi_id, v.municipality_id,
@@ -317,10 +326,11 @@ ORDER BY a.municipality_id, a.kpi_group_id, a.year
 """
 
 
-@marts.register("mart.municipality_comparison")
-def municipality_comparison(con: duckdb.DuckDBPyConnection) -> str:
-    """Every kommun row of mart.kpi_value against each of its peer sets (see the module docstring)."""
-    return _COMPARISON
+@marts.register("mart.municipality_comparison", by_kpi=True)
+def municipality_comparison(con: duckdb.DuckDBPyConnection, only: str | None = None) -> str:
+    """Every kommun row of mart.kpi_value against each of its peer sets (see the module docstring);
+    `only`: just the KPIs in that temp table (a KPI's rows depend on no other KPI's values)."""
+    return _comparison_sql(marts.kpi_filter("kpi_id", only))
 
 
 @marts.register("mart.area_summary")

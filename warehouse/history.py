@@ -236,6 +236,15 @@ def merge_values_from(
     )
 
 
+def kpis_written(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
+    """The KPIs whose values `run_id` wrote (new versions and tombstones) in core.kpi_value_history."""
+    rows = con.execute(
+        f"SELECT DISTINCT kpi_id FROM {VALUES_TABLE} WHERE load_run_id = $run ORDER BY kpi_id",
+        {"run": run_id},
+    ).fetchall()
+    return [kpi for (kpi,) in rows]
+
+
 def merge_dimension(
     con: duckdb.DuckDBPyConnection,
     table: str,

@@ -8,7 +8,12 @@ from flows.config import Tuning
 
 
 def test_defaults_bound_memory(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("JAMFOR_DUCKDB_MEMORY_LIMIT", "JAMFOR_DUCKDB_THREADS", "JAMFOR_VALUE_BATCH_PAGES"):
+    for name in (
+        "JAMFOR_DUCKDB_MEMORY_LIMIT",
+        "JAMFOR_DUCKDB_THREADS",
+        "JAMFOR_VALUE_BATCH_PAGES",
+        "JAMFOR_MART_CHUNK_VALUES",
+    ):
         monkeypatch.delenv(name, raising=False)
     tuning = Tuning.from_env()
     assert tuning == Tuning()
@@ -19,8 +24,9 @@ def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JAMFOR_DUCKDB_MEMORY_LIMIT", "6GB")
     monkeypatch.setenv("JAMFOR_DUCKDB_THREADS", "2")
     monkeypatch.setenv("JAMFOR_VALUE_BATCH_PAGES", "7")
+    monkeypatch.setenv("JAMFOR_MART_CHUNK_VALUES", "250000")
     tuning = Tuning.from_env()
-    assert tuning.value_batch_pages == 7
+    assert (tuning.value_batch_pages, tuning.mart_chunk_values) == (7, 250_000)
     assert tuning.duckdb_config() == {"memory_limit": "6GB", "threads": "2"}
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from flows.config import Paths, Tuning
@@ -17,7 +18,7 @@ from sources.kolada.client import KoladaClient
 from sources.kolada.rawstore import RawStore
 from sources.kolada.replay.server import ReplayServer
 from sources.kolada.settings import KoladaSettings
-from warehouse import checks
+from warehouse import checks, marts
 from warehouse.history import ValueScope
 from warehouse.publish import connect_readonly
 
@@ -159,3 +160,43 @@ def test_value_batches_do_not_change_the_result(fetch_dir: Path, tmp_path: Path)
     # (the module's fetch may also hold the injected bad page of the first test: quarantined alike)
     duplicates = [check for _, check in results[0][1] if check == "exact duplicate"]
     assert len(duplicates) == len(item["values"])
+
+
+def test_values_only_change_rebuilds_marts_by_kpi_to_the_same_result(fetch_dir: Path, tmp_path: Path) -> None:
+    """A second fetch revising one value: the KPI-wise marts are patched, and equal a full rebuild."""
+    paths = Paths(tmp_path, tmp_path / "w.duckdb")
+    common = {"flow_name": "test", "scope": {}, "value_scope": None, "watermark": None}
+    load_fetch(paths, fetch_dir, run_id="r1", as_of=datetime(2026, 11, 1, tzinfo=UTC), **common)
+    revised = tmp_path / "fetch2"
+    revised.mkdir()
+    lines = (fetch_dir / "data.ndjson").read_text(encoding="utf-8").splitlines()
+    page = json.loads(lines[0])
+    envelope = json.loads(page["body"])
+    item = envelope["values"][0]
+    item["values"][0]["value"] = (item["values"][0]["value"] or 0) + 1.5
+    body = json.dumps({**envelope, "values": [item], "count": 1})
+    page = {**page, "body": body, "sha256": hashlib.sha256(body.encode()).hexdigest()}
+    (revised / "data.ndjson").write_text(json.dumps(page) + "\n", encoding="utf-8")
+
+    calls = []
+    original = marts.rebuild
+
+    def spy(con, chosen=None, *, kpis=None, **options):
+        calls.append(kpis)
+        return original(con, chosen, kpis=kpis, **options)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(marts, "rebuild", spy)
+        summary = load_fetch(paths, revised, run_id="r2", as_of=datetime(2026, 11, 2, tzinfo=UTC), **common)
+    assert calls == [[item["kpi"]]]
+    assert summary.revised == 1 and set(summary.marts) == {m.table for m in marts.MARTS}
+
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(paths.warehouse, copy)
+    con = duckdb.connect(str(copy))
+    try:
+        patched = checks.table_hashes(con, ["mart"])
+        marts.rebuild(con)
+        assert checks.table_hashes(con, ["mart"]) == patched
+    finally:
+        con.close()

@@ -51,6 +51,19 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("warehouse/history.py", "natural_key"): "concat_ws of quote()d key columns checked against the spec",
     ("warehouse/marts.py", "target"): "quote()d spec table",
     ("warehouse/marts.py", "mart.select(con)"): "SELECT text of a registered mart builder (code, not data)",
+    (
+        "warehouse/marts.py",
+        "mart.select(con, only=ONLY_KPIS)",
+    ): "SELECT text of a registered mart builder, limited to the constant temp table of KPIs",
+    ("warehouse/marts.py", "ONLY_KPIS"): "constant temp table name",
+    ("warehouse/marts.py", "column"): "a constant column name passed by the mart builders of warehouse/",
+    ("warehouse/marts.py", "kpi_filter('kpi_id', ONLY_KPIS)"): "predicate over constant names",
+    (
+        "warehouse/marts.py",
+        "kpi_filter('h.kpi_id', only)",
+    ): "predicate over a constant column and quote()d table",
+    ("warehouse/comparison.py", "kpis"): "kpi_filter() predicate over constant names (or TRUE)",
+    ("warehouse/comparison.py", "_peer_set_ctes(kpis)"): "constant CTE text with a kpi_filter() predicate",
     ("warehouse/publish.py", "READ_ALIAS"): "constant alias",
     ("warehouse/quarantine.py", "_FRAME"): "constant name of the registered frame",
     ("warehouse/runs.py", "assignments"): "columns checked against COUNT_COLUMNS; values are params",
@@ -60,7 +73,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("warehouse/status.py", "t.qualified"): "spec table name as a string literal (from warehouse.spec)",
     # the comparison marts and reference tables
     ("warehouse/comparison.py", "CURRENT"): "constant SQL fragment",
-    ("warehouse/comparison.py", "_SETS"): "constant SQL text",
     ("warehouse/comparison.py", "SOURCE_NOTE"): "constant text",
     (
         "warehouse/comparison.py",
