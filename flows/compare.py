@@ -25,6 +25,10 @@ FOOTER = (
     "median (of all kommuner, shown beside Riket, never in its place). Peers are the set's other "
     "kommuner; rank 1 = best (highest value for neutral KPIs)."
 )
+NETWORK_FOOTER = (
+    "A network's own measures (KPI = the network's measure id): Källa: nätverkets egen fil "
+    "(core.network_measure), not Kolada; no Riket; colour from the network's own quartiles."
+)
 NUMBER_COLUMNS = ("year", "value", "peer mean", "rank", "colour", "Δ year", "Riket", "median")
 PER_CAPITA_COLUMNS = ("year", "value", "population", "per 1000 inv", "peers")
 PER_CAPITA_FOOTER = (
@@ -127,6 +131,10 @@ def print_tables(console: Console, name: str, code: str, rows: pl.DataFrame) -> 
             table.add_row(escape(kpi), *cells)
         console.print(table)
     console.print(FOOTER)
+    from warehouse.network_comparison import NETWORK_SOURCE
+
+    if "source_note" in rows.columns and rows["source_note"].str.starts_with(NETWORK_SOURCE).any():
+        console.print(NETWORK_FOOTER)
 
 
 def _per_capita_lines(name: str, rows: pl.DataFrame) -> list[tuple[str, list[str]]]:

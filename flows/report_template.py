@@ -13,9 +13,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flows.report_charts import BANDS
+from warehouse.network_comparison import NETWORK_SOURCE
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 KOLADA = '<span class="src">Källa: Kolada</span>'
+NETWORK = '<span class="src">Källa: nätverkets egen fil</span>'
 OWN = '<span class="src">egen bearbetning</span>'
 DIRECTIONS = {"higher": "högre värde är bättre", "lower": "lägre värde är bättre"}
 BAND_NAMES = {"green": "Grön", "yellow": "Gul", "red": "Röd", "neutral": "Neutral", "grey": "Grå"}
@@ -162,16 +164,21 @@ def kpi_section(rows: Sequence[Mapping[str, Any]], peer_svgs: Sequence[str], tre
     band = first["colour_band"] if first["colour_band"] in BANDS else "grey"
     direction = DIRECTIONS.get(first["direction"])
     meaning = BANDS[band][1] + (f" ({direction})" if direction and band != "grey" else "")
+    # a network's own measure (core.network_measure) is not Kolada's: name its source, show no Riket
+    if str(first.get("source_note") or "").startswith(NETWORK_SOURCE):
+        source, riket, values_from = NETWORK, "", "Kommunens värde: Källa: nätverkets egen fil."
+    else:
+        source, riket = KOLADA, f" · Riket {number(first['national_value'])}"
+        values_from = "Kommunens värde och Riket: Källa: Kolada."
     return f"""
 <section class="kpi" id="kpi-{esc(first["kpi_id"])}">
 <h2><span class="id">{esc(first["kpi_id"])}</span>{esc(first["kpi_title"])}</h2>
-<p>År <b>{esc(first["year"])}</b>{prel} · värde <b>{number(first["value"])}</b> · Riket
- {number(first["national_value"])} {KOLADA}</p>
+<p>År <b>{esc(first["year"])}</b>{prel} · värde <b>{number(first["value"])}</b>{riket} {source}</p>
 <p>{chip(band)} {esc(meaning)}. Förändring från föregående år:
  {number(first["delta_prev_year"], signed=True)} {OWN}</p>
 {peer_table}
 <p class="src">Placering (1 = bäst), snitt av de övriga kommunernas värden och förändring från föregående
- år: egen bearbetning. Kommunens värde och Riket: Källa: Kolada.</p>
+ år: egen bearbetning. {values_from}</p>
 <div class="charts">{charts}{trend}</div>
 </section>"""
 

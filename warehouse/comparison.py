@@ -22,6 +22,7 @@ from __future__ import annotations
 import duckdb
 
 from warehouse import marts
+from warehouse.network_comparison import NETWORK_SELECT, network_ctes
 
 CURRENT = "valid_to IS NULL AND NOT is_deleted"
 SOURCE_NOTE = (
@@ -268,7 +269,8 @@ liknande_stats AS (
 ),
 stats AS (
     SELECT * FROM shared_stats UNION ALL BY NAME SELECT * FROM liknande_stats
-)
+),
+{network_ctes(kpis)}
 SELECT s.municipality_id, k.municipality_title, s.kpi_id, t.kpi_title, s.year, s.gender, s.value,
        i.kind AS peer_set_kind, i.set_key AS peer_set_id, i.title AS peer_set_title,
        i.vintage::INTEGER AS peer_set_vintage, i.area AS peer_area, i.n_peers::BIGINT AS n_peers,
@@ -296,7 +298,9 @@ JOIN national AS n ON n.kpi_id = s.kpi_id AND n.year = s.year AND n.gender = s.g
 JOIN kommun_label AS k ON k.municipality_id = s.municipality_id
 LEFT JOIN labels AS t ON t.kpi_id = s.kpi_id
 LEFT JOIN riket AS r ON r.kpi_id = s.kpi_id AND r.year = s.year AND r.gender = s.gender
-ORDER BY s.municipality_id, s.kpi_id, s.year, s.gender, i.kind, s.set_key
+UNION ALL
+{NETWORK_SELECT}
+ORDER BY municipality_id, kpi_id, year, gender, peer_set_kind, peer_set_id
 """
 
 

@@ -132,11 +132,14 @@ def rebuild(
 def kpi_chunks(
     con: duckdb.DuckDBPyConnection, kpis: Sequence[str] | None, chunk_values: int
 ) -> list[list[str]]:
-    """The KPIs with current values (all, or those of `kpis`) in kpi_id order, packed into chunks of at
-    most `chunk_values` values (a KPI larger than that is a chunk of its own)."""
+    """The KPIs (and network measures) with current values (all, or those of `kpis`) in kpi_id order,
+    packed into chunks of at most `chunk_values` values (a KPI larger than that is a chunk of its own)."""
+    # a network's own measure ids count as KPIs too: mart.municipality_comparison compares them
     counts = con.execute(
-        "SELECT kpi_id, count(*) FROM core.kpi_value_history WHERE valid_to IS NULL AND NOT is_deleted "
-        "AND ($kpis::VARCHAR[] IS NULL OR list_contains($kpis::VARCHAR[], kpi_id)) "
+        "SELECT kpi_id, count(*) FROM ("
+        "SELECT kpi_id FROM core.kpi_value_history WHERE valid_to IS NULL AND NOT is_deleted UNION ALL "
+        "SELECT measure_id FROM core.network_measure WHERE valid_to IS NULL AND NOT is_deleted) "
+        "WHERE $kpis::VARCHAR[] IS NULL OR list_contains($kpis::VARCHAR[], kpi_id) "
         "GROUP BY kpi_id ORDER BY kpi_id",
         {"kpis": None if kpis is None else list(kpis)},
     ).fetchall()

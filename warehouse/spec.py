@@ -395,12 +395,14 @@ COMPARISON_TABLES: tuple[Table, ...] = (
         "peer_set_id. Rows exist where the kommun has a row in mart.kpi_value (a kommun absent in a year, "
         "e.g. Knivsta 0330 or Nykvarn 0140 before they existed, gets none). Peers are the set's members "
         "other than the kommun itself, compared within the same KPI, year and gender. value and "
-        "national_value: Källa: Kolada; every other figure is egen bearbetning.",
+        "national_value: Källa: Kolada; every other figure is egen bearbetning. A network's own yearly "
+        "measures (core.network_measure) are compared within that network too: kpi_id is then the "
+        "measure id, gender T, the national columns NULL and source_note names the network's file.",
         (
             _c("municipality_id", "VARCHAR", "The compared kommun (kommuner only), 4-digit code."),
             _c("municipality_title", "VARCHAR", "Name of the kommun."),
-            _c("kpi_id", "VARCHAR", KPI_ID),
-            _c("kpi_title", "VARCHAR", "KPI title."),
+            _c("kpi_id", "VARCHAR", KPI_ID + " For a network's own measure: its measure id (mått)."),
+            _c("kpi_title", "VARCHAR", "KPI title (a network measure: its måttnamn)."),
             _c("year", "INTEGER", "Data year."),
             _c("gender", "VARCHAR", "T totalt, K kvinnor, M män; peers are compared within the same gender."),
             _c("value", "DOUBLE", "The kommun's value as published (NULL = missing). Källa: Kolada."),

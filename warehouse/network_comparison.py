@@ -1,0 +1,90 @@
+"""A comparison network's own measures (core.network_measure) in mart.municipality_comparison.
+
+Networks measure what no national source publishes (brukartid, own waiting times, own surveys) and load
+it with `jamfor load files` (docs/network_template.md). Each yearly measure of a kommun is compared
+within every network of core.ref_network that lists the kommun and that the file delivered it for (its
+`nätverk` column names the network by id or title, or is empty): one row per kommun, measure, year and
+network, with kpi_id = the measure id, gender T and peer_set_kind 'network'. Peers, ranks, medians and
+deltas follow the mart's rules (ties share the best rank, NULL values are not ranked, sums in value
+order); colour bands use the network's own quartiles that year, since no national figure exists. The
+national columns are NULL. Monthly periods are left to core.network_measure (the mart is yearly).
+"""
+
+from __future__ import annotations
+
+NETWORK_SOURCE = "Källa: nätverkets egen fil"
+NETWORK_SOURCE_NOTE = (
+    NETWORK_SOURCE + " (core.network_measure): value. Egen bearbetning (not Kolada): peer "
+    "statistics, ranks, colour_band, deltas."
+)
+_NOTE_SQL = NETWORK_SOURCE_NOTE.replace("'", "''")
+
+
+def network_ctes(kpis: str) -> str:
+    """CTEs nm_rows (measure rows per network set) and nm_stats (per kommun, measure, year, set), for
+    the measure ids matching the SQL predicate `kpis` (on kpi_id); they use the mart's `kommun` CTE."""
+    return f"""
+nm_rows AS (
+    SELECT 'network:' || n.network_id AS set_key, m.measure_id AS kpi_id, m.measure_title,
+           m.municipality_id, m.year, m.value, coalesce(m.direction, 'neutral') AS direction
+    FROM (SELECT *, measure_id AS kpi_id FROM core.network_measure) AS m
+    JOIN kommun AS k ON k.municipality_id = m.municipality_id
+    JOIN core.ref_network_member AS r ON r.member_id = m.municipality_id
+    JOIN core.ref_network AS n ON n.network_id = r.network_id
+    WHERE m.valid_to IS NULL AND NOT m.is_deleted AND m.month IS NULL AND {kpis}
+      AND (m.network IS NULL OR lower(trim(m.network)) IN (lower(n.network_id), lower(n.title)))
+),
+nm_quartiles AS (
+    SELECT set_key, kpi_id, year, quantile_cont(value, 0.25) AS p25, quantile_cont(value, 0.75) AS p75,
+           any_value(measure_title) AS measure_title
+    FROM nm_rows GROUP BY ALL
+),
+nm_agg AS (
+    SELECT a.set_key, a.municipality_id, a.kpi_id, a.year, any_value(a.value) AS value,
+           any_value(a.direction) AS direction,
+           count(p.value) AS n_peers_with_value, avg(p.value ORDER BY p.value) AS peer_mean,
+           median(p.value) AS peer_median,
+           CASE WHEN any_value(a.value) IS NOT NULL THEN 1 + count(*) FILTER (
+               WHERE a.direction = 'lower' AND p.value < a.value
+                  OR a.direction <> 'lower' AND p.value > a.value
+           ) END AS rank_in_peers,
+           count(p.value) + (any_value(a.value) IS NOT NULL)::BIGINT AS n_ranked
+    FROM nm_rows AS a
+    LEFT JOIN nm_rows AS p ON p.set_key = a.set_key AND p.kpi_id = a.kpi_id AND p.year = a.year
+                          AND p.municipality_id <> a.municipality_id
+    GROUP BY a.set_key, a.municipality_id, a.kpi_id, a.year
+),
+nm_stats AS (
+    SELECT c.*, c.value - p.value AS delta_prev_year, c.peer_mean - p.peer_mean AS peer_mean_delta_prev_year,
+           q.p25, q.p75, q.measure_title
+    FROM nm_agg AS c
+    JOIN nm_quartiles AS q ON q.set_key = c.set_key AND q.kpi_id = c.kpi_id AND q.year = c.year
+    LEFT JOIN nm_agg AS p ON p.set_key = c.set_key AND p.municipality_id = c.municipality_id
+                         AND p.kpi_id = c.kpi_id AND p.year = c.year - 1
+)"""
+
+
+NETWORK_SELECT = f"""
+SELECT s.municipality_id, k.title AS municipality_title, s.kpi_id, s.measure_title AS kpi_title, s.year,
+       'T' AS gender, s.value, i.kind AS peer_set_kind, i.set_key AS peer_set_id,
+       i.title AS peer_set_title, i.vintage::INTEGER AS peer_set_vintage, i.area AS peer_area,
+       i.n_peers::BIGINT AS n_peers, s.n_peers_with_value::BIGINT AS n_peers_with_value,
+       s.peer_mean::DOUBLE AS peer_mean, s.peer_median::DOUBLE AS peer_median,
+       s.rank_in_peers::BIGINT AS rank_in_peers, s.n_ranked::BIGINT AS n_ranked,
+       NULL::DOUBLE AS national_value, NULL::DOUBLE AS national_kommun_median,
+       NULL::BIGINT AS national_rank, NULL::BIGINT AS n_national, NULL::DOUBLE AS national_percentile,
+       s.direction,
+       CASE WHEN s.value IS NULL THEN 'grey'
+            WHEN s.direction = 'neutral' THEN 'neutral'
+            WHEN s.direction = 'higher' AND s.value > s.p75 OR s.direction = 'lower' AND s.value < s.p25
+                THEN 'green'
+            WHEN s.direction = 'higher' AND s.value < s.p25 OR s.direction = 'lower' AND s.value > s.p75
+                THEN 'red'
+            ELSE 'yellow' END AS colour_band,
+       s.delta_prev_year::DOUBLE AS delta_prev_year,
+       s.peer_mean_delta_prev_year::DOUBLE AS peer_mean_delta_prev_year,
+       FALSE AS is_preliminary, '{_NOTE_SQL}' AS source_note
+FROM nm_stats AS s
+JOIN set_info AS i ON i.set_key = s.set_key
+JOIN kommun AS k ON k.municipality_id = s.municipality_id
+"""
