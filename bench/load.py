@@ -16,7 +16,17 @@ import tempfile
 import time
 from pathlib import Path
 
-CEILING = """
+# Each measured child reports its own peak RSS as VmHWM: ru_maxrss would also count the parent's, which
+# Linux carries into a child started with vfork + exec (the synthetic pages make the parent large).
+PEAK = """
+def peak_kib():
+    with open("/proc/self/status") as fh:
+        return int(next(line.split()[1] for line in fh if line.startswith("VmHWM:")))
+"""
+
+CEILING = (
+    PEAK
+    + """
 import duckdb, sys, time
 pages, db = sys.argv[1], sys.argv[2]
 con = duckdb.connect(db)
@@ -36,11 +46,13 @@ con.execute(f\'\'\'
 con.execute("CHECKPOINT")
 n = con.execute("SELECT count(*) FROM flat").fetchone()[0]
 con.close()
-import resource
-print(n, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(n, time.perf_counter() - t, peak_kib())
 """
+)
 
-PIPELINE = """
+PIPELINE = (
+    PEAK
+    + """
 import sys, time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,19 +65,28 @@ t = time.perf_counter()
 summary = load_fetch(Paths(warehouse.parent, warehouse), fetch_dir, run_id=sys.argv[5], flow_name="bench",
                      scope={}, as_of=datetime.now(UTC), watermark=None,
                      value_scope=ValueScope(kpi_ids=kpis, years=list(range(first, last + 1))))
-import resource
+import json
 values = summary.entities["core.kpi_value_history"]["rows_in"]
-print(values, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print("STEPS", json.dumps(summary.steps_s))
+print(values, time.perf_counter() - t, peak_kib())
 """
+)
 
 
 def run_step(code: str, *args: str) -> tuple[int, float, float]:
     """Run a step in a fresh interpreter: (rows, seconds, peak RSS MiB of that child, as it reports)."""
+    rows, seconds, rss, _ = run_step_with_steps(code, *args)
+    return rows, seconds, rss
+
+
+def run_step_with_steps(code: str, *args: str) -> tuple[int, float, float, dict[str, float]]:
+    """As run_step, plus the load's seconds per step when the child prints a `STEPS {json}` line."""
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=False)
     if out.returncode != 0:
-        raise RuntimeError(f"benchmark step failed: {out.stderr.strip().splitlines()[-1:]}")
+        raise RuntimeError(f"benchmark step failed: {out.stderr.strip().splitlines()[-3:]}")
+    steps = next((json.loads(line[6:]) for line in out.stdout.splitlines() if line.startswith("STEPS ")), {})
     rows, seconds, peak_kib = out.stdout.split()[-3:]
-    return int(rows), float(seconds), int(peak_kib) / 1024
+    return int(rows), float(seconds), int(peak_kib) / 1024, steps
 
 
 def measure(n_values: int, workdir: Path) -> dict[str, float]:
@@ -79,7 +100,7 @@ def measure(n_values: int, workdir: Path) -> dict[str, float]:
     ceiling_rows, ceiling_s, ceiling_rss = run_step(
         CEILING, str(fetch.pages_ndjson), str(workdir / "ceiling.duckdb")
     )
-    rows, seconds, rss = run_step(
+    rows, seconds, rss, steps = run_step_with_steps(
         PIPELINE,
         str(fetch.fetch_dir),
         str(workdir / "jamfor.duckdb"),
@@ -91,9 +112,14 @@ def measure(n_values: int, workdir: Path) -> dict[str, float]:
         raise RuntimeError(
             f"row counts differ: pipeline {rows}, ceiling {ceiling_rows}, generated {fetch.values}"
         )
+    core_s = seconds - steps.get("marts", 0.0)
     return {
         "values": rows,
         "pages": fetch.pages,
+        "steps_s": steps,
+        "core_s": core_s,
+        "core_values_per_s": rows / core_s,
+        "core_ratio_to_ceiling": (rows / core_s) / (ceiling_rows / ceiling_s),
         "pipeline_s": seconds,
         "pipeline_values_per_s": rows / seconds,
         "pipeline_peak_rss_mib": rss,
@@ -124,6 +150,12 @@ def main(argv: list[str] | None = None) -> int:
             f"  jamfor pipeline (validated, historised, published): {figures['pipeline_s']:.2f} s, "
             f"{figures['pipeline_values_per_s'] / 1e6:.2f} M values/s, peak RSS "
             f"{figures['pipeline_peak_rss_mib']:.0f} MiB"
+        )
+        print("  steps: " + ", ".join(f"{name} {sec:.2f} s" for name, sec in figures["steps_s"].items()))
+        print(
+            f"  without the marts (validated, historised, published core): {figures['core_s']:.2f} s, "
+            f"{figures['core_values_per_s'] / 1e6:.2f} M values/s, "
+            f"{figures['core_ratio_to_ceiling']:.2f}x the ceiling"
         )
         print(
             f"  DuckDB read_json_objects + 2 unnests (ceiling):     {figures['ceiling_s']:.2f} s, "

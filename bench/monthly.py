@@ -12,10 +12,12 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from bench.load import PIPELINE, run_step
+from bench.load import PEAK, PIPELINE, run_step, run_step_with_steps
 from bench.synthetic import value_frame, write_fetch
 
-MONTHLY = """
+MONTHLY = (
+    PEAK
+    + """
 import sys, time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,21 +29,26 @@ summary = load_fetch(Paths(warehouse.parent, warehouse), fetch_dir, run_id=sys.a
                      flow_name="bench-monthly",
                      scope={}, as_of=datetime.now(UTC), value_scope=None, watermark=None)
 assert summary.inserted == summary.revised == summary.deleted == 0, summary
-import resource
+import json
 values = summary.entities["core.kpi_value_history"]["rows_in"]
-print(values, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print("STEPS", json.dumps(summary.steps_s))
+print(values, time.perf_counter() - t, peak_kib())
 """
+)
 
 
-def measure(n_values: int, workdir: Path) -> tuple[float, float, float]:
-    """(seconds of the no-change monthly run, its peak RSS MiB, warehouse size MiB) for a warehouse of n."""
+def measure(n_values: int, workdir: Path) -> tuple[float, float, float, dict[str, float]]:
+    """(seconds of the no-change monthly run, its peak RSS MiB, warehouse size MiB, seconds per load
+    step) for a warehouse of n values."""
     full = write_fetch(value_frame(n_values), workdir / "full")
     years = f"{full.years[0]}-{full.years[-1]}"
     warehouse = workdir / "jamfor.duckdb"
     run_step(PIPELINE, str(full.fetch_dir), str(warehouse), ",".join(full.kpi_ids), years, "bench-full")
     empty = write_fetch(value_frame(0), workdir / "empty", fetch_id="monthly")
-    _, seconds, rss = run_step(MONTHLY, str(empty.fetch_dir), str(warehouse), "bench-monthly")
-    return seconds, rss, warehouse.stat().st_size / 2**20
+    _, seconds, rss, steps = run_step_with_steps(
+        MONTHLY, str(empty.fetch_dir), str(warehouse), "bench-monthly"
+    )
+    return seconds, rss, warehouse.stat().st_size / 2**20, steps
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,11 +60,11 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for n in sizes:
         with tempfile.TemporaryDirectory(prefix="jamfor-bench-monthly-") as tmp:
-            seconds, rss, size = measure(n, Path(tmp))
+            seconds, rss, size, steps = measure(n, Path(tmp))
         results.append(seconds)
         print(
             f"  warehouse of {n:>12,} values ({size:,.0f} MiB): no-change monthly {seconds:.2f} s, "
-            f"peak RSS {rss:,.0f} MiB"
+            f"peak RSS {rss:,.0f} MiB; " + ", ".join(f"{k} {v:.2f} s" for k, v in steps.items())
         )
     print(f"  ratio largest / smallest: {results[-1] / results[0]:.2f} (flat = 1.0; target < 5 s each)")
     return 0

@@ -101,7 +101,13 @@ def run_load(request: RunRequest) -> dict[str, Any]:
         raise
     runlog.append(
         request.paths.run_log,
-        {**record, "status": "completed", **summary.counts(), "elapsed_s": round(elapsed, 2)},
+        {
+            **record,
+            "status": "completed",
+            **summary.counts(),
+            "elapsed_s": round(elapsed, 2),
+            "steps_s": {name: round(seconds, 2) for name, seconds in summary.steps_s.items()},
+        },
     )
     return {"run_id": run_id, "summary": summary, "report": report, "elapsed_s": elapsed}
 

@@ -45,6 +45,15 @@ class LoadSummary:
     marts: dict[str, int] = field(default_factory=dict)
     marts_unchanged: list[str] = field(default_factory=list)
     elapsed_s: float = 0.0
+    # wall seconds per step: metadata (transform), copy (of the published file), dimensions, values,
+    # reference, marts, publish
+    steps_s: dict[str, float] = field(default_factory=dict)
+
+    def step(self, name: str, since: float) -> float:
+        """Record the seconds of step `name` begun at perf_counter() `since`; return the clock now."""
+        now = time.perf_counter()
+        self.steps_s[name] = now - since
+        return now
 
     def add(
         self, entity: str, stats: history.MergeStats, quarantined: int, rows_in: int | None = None
@@ -147,9 +156,11 @@ def load_fetch(
     """
     started = time.perf_counter()
     tuning = tuning or Tuning.from_env()
-    data = transform_fetch(fetch_dir)
     summary = LoadSummary(run_id=run_id, flow=flow_name)
+    data = transform_fetch(fetch_dir)
+    clock = summary.step("metadata", started)
     with building(paths.warehouse, run_id=run_id, lock_held=lock_held, config=tuning.duckdb_config()) as con:
+        clock = summary.step("copy", clock)
         runs.start_run(con, run_id=run_id, flow=flow_name, scope=json.dumps(scope), started_at=as_of)
         with history.transaction(con):
             for table, (frame, keys) in data.dimensions.items():
@@ -166,6 +177,7 @@ def load_fetch(
                     keep_keys=_quarantined_keys(data, table),
                 )
                 summary.add(table, stats, _quarantined(data, table))
+            clock = summary.step("dimensions", clock)
             values = load_values(
                 con,
                 fetch_dir,
@@ -183,13 +195,18 @@ def load_fetch(
             runs.record_pages(con, run_id, pl.concat([data.manifest, values.manifest], how="vertical"))
             if watermark is not None:
                 runs.set_watermark(con, "kolada", watermark[0], watermark[1], run_id=run_id)
+        clock = summary.step("values", clock)
         # networks, directions and peer-area rules are re-read and validated on every publish
         before = checks.fingerprint(con, reference_tables())
         apply_reference(con)
         reference_changed = checks.fingerprint(con, reference_tables()) != before
+        clock = summary.step("reference", clock)
         _rebuild_marts(con, summary, run_id, reference_changed, tuning.mart_chunk_values)
+        clock = summary.step("marts", clock)
         summary.elapsed_s = time.perf_counter() - started
         runs.finish_run(con, run_id, summary.counts(), status="completed", message="")
+    summary.step("publish", clock)  # checkpoint, fsync, rename
+    summary.elapsed_s = time.perf_counter() - started
     return summary
 
 

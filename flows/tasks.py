@@ -124,6 +124,9 @@ def summary_markdown(summary: LoadSummary, fetched: dict[str, FetchResult], elap
         )
     lines += ["", "| mart | rows |", "|---|---:|"] + [f"| {m} | {n:,} |" for m, n in summary.marts.items()]
     lines += [f"| {m} | unchanged (nothing in core or reference changed) |" for m in summary.marts_unchanged]
+    if summary.steps_s:
+        steps = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in summary.steps_s.items())
+        lines += ["", f"Load steps: {steps}."]
     return "\n".join(lines)
 
 
