@@ -47,15 +47,16 @@ def quiet_prefect_defaults() -> None:
 class Tuning:
     """How much one load may hold at once: DuckDB's memory limit and threads, value pages per batch.
 
-    Defaults suit an ordinary 8 GB machine: DuckDB spills joins and sorts to disk beyond its limit and
-    builds the KPI-wise marts a chunk of KPIs (≈ 1 M values) at a time, and the Python side holds one
-    batch of pages (40 pages ≈ 200,000 items ≈ 0.5 GB while transformed).
+    Defaults suit an ordinary 8 GB machine and keep a 10 M value load under 3 GB of RSS (bench/README.md):
+    DuckDB spills joins and sorts to disk beyond its limit and builds the KPI-wise marts a chunk of KPIs
+    (≈ 0.5 M values) at a time, and the Python side holds one batch of pages (40 pages ≈ 200,000 items
+    ≈ 0.5 GB while transformed).
     """
 
-    duckdb_memory_limit: str = "2GB"
+    duckdb_memory_limit: str = "1536MB"
     duckdb_threads: int | None = None
     value_batch_pages: int = 40
-    mart_chunk_values: int = 1_000_000
+    mart_chunk_values: int = 500_000
 
     @classmethod
     def from_env(cls) -> Tuning:

@@ -25,7 +25,7 @@ MartSelect = Callable[..., str]
 # the temp table of kpi_ids a partial rebuild selects (one column, kpi_id)
 ONLY_KPIS = "_jamfor_mart_kpis"
 # default KPI chunk of a by-KPI mart build, in current values (flows pass Tuning.mart_chunk_values)
-CHUNK_VALUES = 1_000_000
+CHUNK_VALUES = 500_000
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ def test_defaults_bound_memory(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
     tuning = Tuning.from_env()
     assert tuning == Tuning()
-    assert tuning.duckdb_config() == {"memory_limit": "2GB"}
+    assert tuning.duckdb_config() == {"memory_limit": "1536MB"}
 
 
 def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
