@@ -102,6 +102,27 @@ def _cells(row: dict) -> list[str]:
     ]
 
 
+def _table(
+    console: Console,
+    title: str,
+    label: str,
+    label_min: int,
+    columns: tuple[str, ...],
+    lines: list[tuple[str, list[str]]],
+) -> Table:
+    """An empty rich table: a label column that gives way first, then the figure columns at full width."""
+    widths = [max(len(h), *(len(cells[i]) for _, cells in lines)) for i, h in enumerate(columns)]
+    table = Table(
+        title=escape(title), title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), pad_edge=False
+    )
+    label_width = max(label_min, console.width - sum(widths) - 2 * (len(widths) + 1))
+    table.add_column(label, no_wrap=True, overflow="ellipsis", max_width=label_width)
+    for header, width in zip(columns, widths, strict=True):
+        justify = "left" if header == "colour" else "right"
+        table.add_column(header, justify=justify, no_wrap=True, min_width=width)
+    return table
+
+
 def print_tables(console: Console, name: str, code: str, rows: pl.DataFrame) -> None:
     """One table per peer set, then the attribution footer."""
     if rows.height == 0:
@@ -111,20 +132,7 @@ def print_tables(console: Console, name: str, code: str, rows: pl.DataFrame) -> 
     for (kind, title), part in shown.group_by("peer_set_kind", "peer_set_title", maintain_order=True):
         # a display of a few dozen rows, not a data path
         lines = [(row["KPI"], _cells(row)) for row in part.iter_rows(named=True)]
-        widths = [max(len(h), *(len(cells[i]) for _, cells in lines)) for i, h in enumerate(NUMBER_COLUMNS)]
-        table = Table(
-            title=escape(f"{name} ({code}) against {title} ({kind})"),
-            title_justify="left",
-            box=box.SIMPLE_HEAD,
-            padding=(0, 1, 0, 0),
-            pad_edge=False,
-        )
-        # the KPI title gives way first: the figures keep their full width
-        kpi_width = max(12, console.width - sum(widths) - 2 * (len(widths) + 1))
-        table.add_column("KPI", no_wrap=True, overflow="ellipsis", max_width=kpi_width)
-        for header, width in zip(NUMBER_COLUMNS, widths, strict=True):
-            justify = "left" if header == "colour" else "right"
-            table.add_column(header, justify=justify, no_wrap=True, min_width=width)
+        table = _table(console, f"{name} ({code}) against {title} ({kind})", "KPI", 12, NUMBER_COLUMNS, lines)
         for kpi, cells in lines:
             colour = cells[4]
             cells[4] = f"[{COLOUR_STYLE.get(colour, 'default')}]{colour}[/]"
@@ -166,18 +174,8 @@ def print_per_capita(console: Console, name: str, code: str, per_capita: PerCapi
     if figures.null_count().sum_horizontal().item() == 2 * figures.height:
         return  # no figure at all (no population that year): the note says why, a table of dashes would not
     lines = _per_capita_lines(name, per_capita.rows)
-    widths = [max(len(h), *(len(c[i]) for _, c in lines)) for i, h in enumerate(PER_CAPITA_COLUMNS)]
-    table = Table(
-        title=escape(f"Per invånare: {name} ({code}) and its peers, count KPIs"),
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        padding=(0, 1, 0, 0),
-        pad_edge=False,
-    )
-    label_width = max(20, console.width - sum(widths) - 2 * (len(widths) + 1))
-    table.add_column("KPI / kommun / peers", no_wrap=True, overflow="ellipsis", max_width=label_width)
-    for header, width in zip(PER_CAPITA_COLUMNS, widths, strict=True):
-        table.add_column(header, justify="right", no_wrap=True, min_width=width)
+    title = f"Per invånare: {name} ({code}) and its peers, count KPIs"
+    table = _table(console, title, "KPI / kommun / peers", 20, PER_CAPITA_COLUMNS, lines)
     for label, cells in lines:
         table.add_row(escape(label), *cells)
     console.print(table)

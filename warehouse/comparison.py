@@ -22,7 +22,7 @@ from __future__ import annotations
 import duckdb
 
 from warehouse import marts
-from warehouse.network_comparison import NETWORK_SELECT, network_ctes
+from warehouse.network_comparison import NETWORK_SELECT, colour_band_sql, network_ctes
 
 CURRENT = "valid_to IS NULL AND NOT is_deleted"
 SOURCE_NOTE = (
@@ -283,13 +283,7 @@ SELECT s.municipality_id, k.municipality_title, s.kpi_id, t.kpi_title, s.year, s
             THEN 100.0 * (n.n_national - s.national_rank) / (n.n_national - 1) END::DOUBLE
            AS national_percentile,
        s.direction,
-       CASE WHEN s.value IS NULL THEN 'grey'
-            WHEN s.direction = 'neutral' THEN 'neutral'
-            WHEN s.direction = 'higher' AND s.value > n.p75 OR s.direction = 'lower' AND s.value < n.p25
-                THEN 'green'
-            WHEN s.direction = 'higher' AND s.value < n.p25 OR s.direction = 'lower' AND s.value > n.p75
-                THEN 'red'
-            ELSE 'yellow' END AS colour_band,
+       {colour_band_sql("n.p25", "n.p75")} AS colour_band,
        s.delta_prev_year, s.peer_mean_delta_prev_year::DOUBLE AS peer_mean_delta_prev_year,
        s.is_preliminary, '{SOURCE_NOTE}' AS source_note
 FROM stats AS s

@@ -20,6 +20,19 @@ NETWORK_SOURCE_NOTE = (
 _NOTE_SQL = NETWORK_SOURCE_NOTE.replace("'", "''")
 
 
+def colour_band_sql(p25: str, p75: str) -> str:
+    """SQL CASE of colour_band for row `s` (value, direction) against the quartiles `p25` and `p75`:
+    green in the best quarter, red in the worst, yellow between; grey without a value; neutral KPIs
+    (no better direction) are 'neutral'. Shared by the Kolada and the network rows of the mart."""
+    return f"""CASE WHEN s.value IS NULL THEN 'grey'
+            WHEN s.direction = 'neutral' THEN 'neutral'
+            WHEN s.direction = 'higher' AND s.value > {p75} OR s.direction = 'lower' AND s.value < {p25}
+                THEN 'green'
+            WHEN s.direction = 'higher' AND s.value < {p25} OR s.direction = 'lower' AND s.value > {p75}
+                THEN 'red'
+            ELSE 'yellow' END"""
+
+
 def network_ctes(kpis: str) -> str:
     """CTEs nm_rows (measure rows per network set) and nm_stats (per kommun, measure, year, set), for
     the measure ids matching the SQL predicate `kpis` (on kpi_id); they use the mart's `kommun` CTE."""
@@ -74,13 +87,7 @@ SELECT s.municipality_id, k.title AS municipality_title, s.kpi_id, s.measure_tit
        NULL::DOUBLE AS national_value, NULL::DOUBLE AS national_kommun_median,
        NULL::BIGINT AS national_rank, NULL::BIGINT AS n_national, NULL::DOUBLE AS national_percentile,
        s.direction,
-       CASE WHEN s.value IS NULL THEN 'grey'
-            WHEN s.direction = 'neutral' THEN 'neutral'
-            WHEN s.direction = 'higher' AND s.value > s.p75 OR s.direction = 'lower' AND s.value < s.p25
-                THEN 'green'
-            WHEN s.direction = 'higher' AND s.value < s.p25 OR s.direction = 'lower' AND s.value > s.p75
-                THEN 'red'
-            ELSE 'yellow' END AS colour_band,
+       {colour_band_sql("s.p25", "s.p75")} AS colour_band,
        s.delta_prev_year::DOUBLE AS delta_prev_year,
        s.peer_mean_delta_prev_year::DOUBLE AS peer_mean_delta_prev_year,
        FALSE AS is_preliminary, '{_NOTE_SQL}' AS source_note
