@@ -67,6 +67,11 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("warehouse/comparison.py", "network_ctes(kpis)"): "constant CTE text with a kpi_filter() predicate",
     ("warehouse/network_comparison.py", "kpis"): "kpi_filter() predicate over constant names (or TRUE)",
     ("warehouse/network_comparison.py", "_NOTE_SQL"): "constant text with quotes doubled",
+    ("warehouse/comparison.py", "colour_band_sql('n.p25', 'n.p75')"): "constant CASE over constant names",
+    (
+        "warehouse/network_comparison.py",
+        "colour_band_sql('s.p25', 's.p75')",
+    ): "constant CASE over constant names",
     ("warehouse/comparison.py", "_peer_set_ctes(kpis)"): "constant CTE text with a kpi_filter() predicate",
     ("warehouse/publish.py", "READ_ALIAS"): "constant alias",
     ("warehouse/quarantine.py", "_FRAME"): "constant name of the registered frame",
