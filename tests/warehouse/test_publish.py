@@ -190,3 +190,29 @@ def test_default_warehouse_path_from_env(monkeypatch, tmp_path):
     assert default_warehouse_path() == tmp_path / "jamfor.duckdb"
     monkeypatch.setenv("JAMFOR_WAREHOUSE", str(tmp_path / "x.duckdb"))
     assert default_warehouse_path() == tmp_path / "x.duckdb"
+
+
+def test_build_copy_uses_a_reflink_when_the_file_system_has_them(tmp_path: Path, monkeypatch) -> None:
+    """FICLONE where supported (XFS, btrfs); otherwise (ext4 here) a plain, byte-identical copy."""
+    from warehouse import publish
+
+    source = tmp_path / "w.duckdb"
+    source.write_bytes(bytes(range(256)) * 1000)
+    publish._copy(source, tmp_path / "plain")
+    assert (tmp_path / "plain").read_bytes() == source.read_bytes()
+
+    cloned = []
+
+    def fake_clone(fd: int, request: int, src_fd: int) -> int:
+        assert request == publish._FICLONE
+        cloned.append(request)
+        os.write(fd, os.pread(src_fd, source.stat().st_size, 0))
+        return 0
+
+    def no_copy(*args, **kwargs):
+        raise AssertionError("fell back to a byte copy although the reflink worked")
+
+    monkeypatch.setattr(publish.fcntl, "ioctl", fake_clone)
+    monkeypatch.setattr(publish.shutil, "copyfile", no_copy)
+    publish._copy(source, tmp_path / "reflinked")
+    assert cloned and (tmp_path / "reflinked").read_bytes() == source.read_bytes()
