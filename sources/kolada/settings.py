@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
+
+from sources.env import parse_env
 
 DEFAULT_BASE_URL = "https://api.kolada.se/v3"
 # The v3 API answers 422 above these (docs kolada_v3.md §2-3).
@@ -54,19 +56,19 @@ class KoladaSettings:
             raise TypeError(f"unknown KoladaSettings fields: {sorted(unknown)}")
         values: dict[str, Any] = {}
         if raw := env.get("JAMFOR_KOLADA_URL", "").strip():
-            values["base_url"] = _parse(
+            values["base_url"] = parse_env(
                 "JAMFOR_KOLADA_URL", raw, str, lambda v: v.startswith(_SCHEMES), "an http(s) URL"
             )
         if raw := env.get("JAMFOR_KOLADA_RATE", "").strip():
-            values["rate"] = _parse("JAMFOR_KOLADA_RATE", raw, float, lambda v: v > 0, "a number > 0")
+            values["rate"] = parse_env("JAMFOR_KOLADA_RATE", raw, float, lambda v: v > 0, "a number > 0")
         if raw := env.get("JAMFOR_KOLADA_CONCURRENCY", "").strip():
-            values["concurrency"] = _parse(
+            values["concurrency"] = parse_env(
                 "JAMFOR_KOLADA_CONCURRENCY", raw, int, lambda v: v >= 1, "an integer >= 1"
             )
         if raw := env.get("JAMFOR_KOLADA_TIMEOUT", "").strip():
             values["connect_timeout"], values["read_timeout"] = _parse_timeouts(raw)
         if raw := env.get("JAMFOR_KOLADA_RETRIES", "").strip():
-            values["max_attempts"] = _parse(
+            values["max_attempts"] = parse_env(
                 "JAMFOR_KOLADA_RETRIES", raw, int, lambda v: v >= 1, "an integer >= 1"
             )
         values.update({k: v for k, v in overrides.items() if v is not None})
@@ -78,22 +80,11 @@ def _check(ok: bool, name: str, value: object, rule: str) -> None:
         raise ValueError(f"KoladaSettings.{name} must be {rule}, got {value!r}")
 
 
-def _parse(var: str, raw: str, kind: Callable[[str], Any], valid: Callable[[Any], bool], rule: str) -> Any:
-    """Convert one environment value, raising a ValueError that names the variable and the rule."""
-    try:
-        value = kind(raw)
-    except ValueError:
-        value = None
-    if value is None or not valid(value):
-        raise ValueError(f"{var}={raw!r} is invalid: must be {rule}")
-    return value
-
-
 def _parse_timeouts(raw: str) -> tuple[float, float]:
     """JAMFOR_KOLADA_TIMEOUT is "connect,read" seconds; a single number sets both."""
     var = "JAMFOR_KOLADA_TIMEOUT"
     parts = [p.strip() for p in raw.split(",")]
     if len(parts) not in (1, 2):
         raise ValueError(f"{var}={raw!r} must be 'connect,read' seconds, e.g. '10,60'")
-    values = [_parse(var, p, float, lambda v: v > 0, "seconds > 0") for p in parts]
+    values = [parse_env(var, p, float, lambda v: v > 0, "seconds > 0") for p in parts]
     return (values[0], values[-1])

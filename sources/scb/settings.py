@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from sources.env import parse_env
+
 DEFAULT_BASE_URL = "https://statistikdatabasen.scb.se/api/v2"
 DEFAULT_V1_URL = "https://api.scb.se/OV0104/v1/doris/sv/ssd"
 _SCHEMES = ("http://", "https://")
@@ -67,10 +69,10 @@ class ScbSettings:
         }
         for var, (name, kind, valid, rule) in parsers.items():
             if raw := env.get(var, "").strip():
-                values[name] = _parse(var, raw, kind, valid, rule)
+                values[name] = parse_env(var, raw, kind, valid, rule)
         if raw := env.get("JAMFOR_SCB_TIMEOUT", "").strip():
             parts = [
-                _parse("JAMFOR_SCB_TIMEOUT", p.strip(), float, lambda v: v > 0, "seconds > 0")
+                parse_env("JAMFOR_SCB_TIMEOUT", p.strip(), float, lambda v: v > 0, "seconds > 0")
                 for p in raw.split(",")
             ]
             if len(parts) not in (1, 2):
@@ -78,14 +80,3 @@ class ScbSettings:
             values["connect_timeout"], values["read_timeout"] = parts[0], parts[-1]
         values.update({k: v for k, v in overrides.items() if v is not None})
         return replace(cls(), **values)
-
-
-def _parse(var: str, raw: str, kind: Callable[[str], Any], valid: Callable[[Any], bool], rule: str) -> Any:
-    """Convert one environment value, raising a ValueError that names the variable and the rule."""
-    try:
-        value = kind(raw)
-    except ValueError:
-        value = None
-    if value is None or not valid(value):
-        raise ValueError(f"{var}={raw!r} is invalid: must be {rule}")
-    return value
