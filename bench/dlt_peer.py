@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from bench.load import PIPELINE, run_step_with_steps
+from bench.load import run_pipeline
 from bench.synthetic import value_frame, write_fetch
 
 ITEM = pl.Struct(
@@ -94,15 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         big = write_fetch(value_frame(args.values), work / "big")
         small = write_fetch(value_frame(args.dict_values), work / "small")
-        years = f"{big.years[0]}-{big.years[-1]}"
-        rows, ours_s, _, steps = run_step_with_steps(
-            PIPELINE,
-            str(big.fetch_dir),
-            str(work / "jamfor.duckdb"),
-            ",".join(big.kpi_ids),
-            years,
-            "bench-dlt",
-        )
+        rows, ours_s, _, steps = run_pipeline(big, work / "jamfor.duckdb", "bench-dlt")
         ours = rows / ours_s
         # dlt builds no comparison tables: also compare our load without the marts step
         core = rows / (ours_s - steps.get("marts", 0.0))

@@ -15,6 +15,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bench.synthetic import SyntheticFetch
 
 # Each measured child reports its own peak RSS as VmHWM: ru_maxrss would also count the parent's, which
 # Linux carries into a child started with vfork + exec (the synthetic pages make the parent large).
@@ -89,6 +93,17 @@ def run_step_with_steps(code: str, *args: str) -> tuple[int, float, float, dict[
     return int(rows), float(seconds), int(peak_kib) / 1024, steps
 
 
+def run_pipeline(
+    fetch: SyntheticFetch, warehouse: Path, run_id: str
+) -> tuple[int, float, float, dict[str, float]]:
+    """Load a synthetic fetch as a full refresh of its KPIs and years in a fresh interpreter (see
+    run_step_with_steps for what comes back)."""
+    years = f"{fetch.years[0]}-{fetch.years[-1]}"
+    return run_step_with_steps(
+        PIPELINE, str(fetch.fetch_dir), str(warehouse), ",".join(fetch.kpi_ids), years, run_id
+    )
+
+
 def measure(n_values: int, workdir: Path) -> dict[str, float]:
     """Generate the pages, run the ceiling and the pipeline, return the figures."""
     from bench.synthetic import value_frame, write_fetch
@@ -96,18 +111,10 @@ def measure(n_values: int, workdir: Path) -> dict[str, float]:
     fetch = write_fetch(value_frame(n_values), workdir)
     for stale in (workdir / "ceiling.duckdb", workdir / "jamfor.duckdb"):
         stale.unlink(missing_ok=True)  # a kept work directory from an earlier run
-    years = f"{fetch.years[0]}-{fetch.years[-1]}"
     ceiling_rows, ceiling_s, ceiling_rss = run_step(
         CEILING, str(fetch.pages_ndjson), str(workdir / "ceiling.duckdb")
     )
-    rows, seconds, rss, steps = run_step_with_steps(
-        PIPELINE,
-        str(fetch.fetch_dir),
-        str(workdir / "jamfor.duckdb"),
-        ",".join(fetch.kpi_ids),
-        years,
-        "bench-1",
-    )
+    rows, seconds, rss, steps = run_pipeline(fetch, workdir / "jamfor.duckdb", "bench-1")
     if rows != ceiling_rows or rows != fetch.values:
         raise RuntimeError(
             f"row counts differ: pipeline {rows}, ceiling {ceiling_rows}, generated {fetch.values}"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from bench.load import PIPELINE, run_step
+from bench.load import run_pipeline
 from bench.synthetic import value_frame, write_fetch
 from flows.config import Tuning
 from warehouse import marts
@@ -38,14 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         fetch = write_fetch(value_frame(args.values), work)
         warehouse = work / "jamfor.duckdb"
-        run_step(
-            PIPELINE,
-            str(fetch.fetch_dir),
-            str(warehouse),
-            ",".join(fetch.kpi_ids),
-            f"{fetch.years[0]}-{fetch.years[-1]}",
-            "bench-marts",
-        )
+        run_pipeline(fetch, warehouse, "bench-marts")
         con = duckdb.connect(str(warehouse), config=Tuning.from_env().duckdb_config())
         total = 0.0
         for mart in marts.MARTS:

@@ -12,7 +12,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from bench.load import PEAK, PIPELINE, run_step, run_step_with_steps
+from bench.load import PEAK, run_pipeline, run_step_with_steps
 from bench.synthetic import value_frame, write_fetch
 
 MONTHLY = (
@@ -41,9 +41,8 @@ def measure(n_values: int, workdir: Path) -> tuple[float, float, float, dict[str
     """(seconds of the no-change monthly run, its peak RSS MiB, warehouse size MiB, seconds per load
     step) for a warehouse of n values."""
     full = write_fetch(value_frame(n_values), workdir / "full")
-    years = f"{full.years[0]}-{full.years[-1]}"
     warehouse = workdir / "jamfor.duckdb"
-    run_step(PIPELINE, str(full.fetch_dir), str(warehouse), ",".join(full.kpi_ids), years, "bench-full")
+    run_pipeline(full, warehouse, "bench-full")
     empty = write_fetch(value_frame(0), workdir / "empty", fetch_id="monthly")
     _, seconds, rss, steps = run_step_with_steps(
         MONTHLY, str(empty.fetch_dir), str(warehouse), "bench-monthly"

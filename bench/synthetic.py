@@ -19,6 +19,7 @@ import numpy as np
 import polars as pl
 
 from sources.fixtures import fixtures_dir
+from sources.kolada.rawstore import PAGES_SCHEMA
 
 PER_PAGE = 5000
 GENDERS = ("T", "K", "M")
@@ -167,14 +168,7 @@ def write_fetch(values: pl.DataFrame, root: Path, fetch_id: str = "synthetic") -
             "endpoint": ["data"] * n_pages,
             "body": bodies,
         },
-        schema_overrides={
-            "url": pl.String,
-            "fetched_at": pl.Datetime("us", "UTC"),
-            "status": pl.Int64,
-            "sha256": pl.String,
-            "endpoint": pl.String,
-            "body": pl.String,
-        },
+        schema_overrides=dict(PAGES_SCHEMA),
     )
     pages_frame.with_columns(pl.col("fetched_at").dt.strftime("%Y-%m-%dT%H:%M:%S%.6f+00:00")).write_ndjson(
         fetch_dir / "data.ndjson"

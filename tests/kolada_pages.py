@@ -16,21 +16,12 @@ from pathlib import Path
 import polars as pl
 
 from sources.fixtures import fixtures_dir
+from sources.kolada.rawstore import PAGES_SCHEMA
 
 BASE_URL = "https://api.kolada.se/v3"
 PAGE_SIZE = 5000
 # synthetic page timestamp: the day the rKolada v3 snapshot was taken
 FETCHED_AT = datetime(2026, 3, 23, 12, 0, tzinfo=UTC)
-PAGES_SCHEMA = pl.Schema(
-    {
-        "url": pl.String,
-        "fetched_at": pl.Datetime("us", "UTC"),
-        "status": pl.Int64,
-        "sha256": pl.String,
-        "endpoint": pl.String,
-        "body": pl.String,
-    }
-)
 METADATA_FILES = {
     "kpi": "rkolada_sysdata/rkolada_v3_2026-03-23_kpi.json",
     "municipality": "rkolada_sysdata/rkolada_v3_2026-03-23_municipality.json",
