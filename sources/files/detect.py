@@ -126,10 +126,9 @@ def _csv(raw: RawFile, text: str, encoding: str) -> ParsedFile:
     regions = [h for h in header if SCB_REGION_HEADER.match(h)]
     periods = [h for h in header if SCB_PERIOD_HEADER.match(h)]
     if regions and periods and len(regions) + len(periods) == len(header):
-        if not body:
-            # an export saved before the selection returned anything: refuse rather than load 0 rows
-            raise FileFormatError(raw.path, "no data rows below the header: an SCB export without data")
-        table = RawTable(raw.path, header, [c for _, c in body], [n for n, _ in body], title=title)
+        # an export saved before the selection returned anything is refused rather than loaded as 0 rows
+        empty = "no data rows below the header: an SCB export without data"
+        table = RawTable.from_body(raw.path, header, body, empty=empty, title=title)
         return ParsedFile(raw, "scb-csv", encoding, table=table)
     if near_template(rows):
         read_template(raw, rows)  # raises, naming what the template header lacks

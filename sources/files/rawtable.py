@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -31,6 +32,22 @@ class RawTable:
     notes: list[str] = field(default_factory=list)
     # the header as written in the file when `header` holds canonical names (network template)
     source_header: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_body(
+        cls,
+        path: Path,
+        header: list[str],
+        body: Sequence[tuple[int, list[str]]],
+        *,
+        empty: str,
+        **fields: Any,
+    ) -> RawTable:
+        """The table of `body` rows given as (row number, cells); a body without a single row raises
+        FileFormatError(`empty`): a delivery with a header and no data is refused, never loaded as 0 rows."""
+        if not body:
+            raise FileFormatError(path, empty)
+        return cls(path, header, [cells for _, cells in body], [number for number, _ in body], **fields)
 
     def __post_init__(self) -> None:
         if len(self.rows) != len(self.row_numbers):

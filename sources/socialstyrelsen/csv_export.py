@@ -38,13 +38,11 @@ def parse_export(raw: RawFile, text: str) -> RawTable:
             row=footer_line,
         )
     (_, header), body = rows[0], rows[1:-1]
-    if not body:
-        raise FileFormatError(raw.path, "no data rows between the header and the footer")
-    return RawTable(
-        path=raw.path,
-        header=header,
-        rows=[cells for _, cells in body],
-        row_numbers=[line for line, _ in body],
+    return RawTable.from_body(
+        raw.path,
+        header,
+        body,
+        empty="no data rows between the header and the footer",
         title=header[-1],
         notes=[f"exported {match.group(1)}"],
     )

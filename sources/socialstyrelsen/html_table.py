@@ -98,13 +98,11 @@ def parse_result_page(raw: RawFile, text: str) -> RawTable:
     header = [t.strip() for t in _texts(parser.rows[header_at][1])]
     groups = (groups + [""] * len(header))[: len(header)]
     body = trim_rows([(line, _texts(cells)) for line, cells in parser.rows[header_at + 1 :]])
-    if not body:
-        raise FileFormatError(raw.path, "the result table has a header row but no data rows")
-    return RawTable(
-        path=raw.path,
-        header=header,
-        rows=[cells for _, cells in body],
-        row_numbers=[line for line, _ in body],
+    return RawTable.from_body(
+        raw.path,
+        header,
+        body,
+        empty="the result table has a header row but no data rows",
         title=" ".join("".join(parser.title).split()) or None,
         groups=groups,
         notes=parser.notes,
