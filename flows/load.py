@@ -203,7 +203,6 @@ def load_fetch(
         clock = summary.step("reference", clock)
         _rebuild_marts(con, summary, run_id, reference_changed, tuning.mart_chunk_values)
         clock = summary.step("marts", clock)
-        summary.elapsed_s = time.perf_counter() - started
         runs.finish_run(con, run_id, summary.counts(), status="completed", message="")
     summary.step("publish", clock)  # checkpoint, fsync, rename
     summary.elapsed_s = time.perf_counter() - started
