@@ -24,10 +24,11 @@ METADATA_ENTITIES = ("kpi", "municipality", "municipality_groups", "kpi_groups",
 
 
 def transient_failure(task: Any, task_run: Any, state: Any) -> bool:
-    """Retry a fetch task only when the cause was transient (network, 429, 5xx), never a 4xx."""
+    """Retry a fetch task only when the cause was transient (network, 429, 5xx), never a 4xx or a
+    refusal (an oversized body, a next_url off the base URL, a page over per_page)."""
     exc = getattr(state, "data", None)
     if isinstance(exc, SourceHTTPError):
-        return exc.status is None or exc.status == 429 or exc.status >= 500
+        return exc.transient
     return False
 
 

@@ -2,7 +2,8 @@
 
 `HttpClient.get_json` is the only way sources talk to the network. It retries what is transient
 (429, 500/502/503/504, timeouts, dropped connections, truncated bodies, unparseable JSON) and fails
-fast on every other 4xx with a `SourceHTTPError` that names the URL, the status and the body.
+fast on every other 4xx with a `SourceHTTPError` that names the URL, the status and the body. A body
+over the client's byte ceiling (sources.http_body) fails at once as well: a retry would cost as much.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from typing import Any
 
 import requests
 
+from sources.http_body import DEFAULT_MAX_RESPONSE_BYTES, BodyTooLarge, read_capped
+
 log = logging.getLogger("jamfor.http")
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -31,6 +34,8 @@ EXCERPT_CHARS = 300
 # while 1 / 1.04 = 96.2 % of the configured rate is still used (sleep overshoot takes a little more).
 RATE_SAFETY_MARGIN = 0.04
 _SECONDS = re.compile(r"\d+(\.\d*)?|\.\d+")
+# failure kinds without a status that the same request would meet again (a bad URL, an oversized body)
+_REFUSALS = ("request_error", "too_large")
 
 
 class SourceHTTPError(RuntimeError):
@@ -43,6 +48,13 @@ class SourceHTTPError(RuntimeError):
         self.attempts = attempts
         self.reason = reason
         super().__init__(str(self))
+
+    @property
+    def transient(self) -> bool:
+        """Whether trying again later may succeed: a network failure, 429 or 5xx, never a refusal."""
+        if self.status is None:
+            return not self.reason.startswith(_REFUSALS)
+        return self.status == 429 or self.status >= 500
 
     def __str__(self) -> str:
         what = f"HTTP {self.status}" if self.status is not None else self.reason
@@ -175,8 +187,10 @@ class HttpClient:
         read_timeout: float,
         user_agent: str,
         sleep: Callable[[float], None] = time.sleep,
+        max_body_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self.limiter = limiter
+        self.max_body_bytes = max_body_bytes
         self.retry = retry
         self.timeout = (connect_timeout, read_timeout)
         self.user_agent = user_agent
@@ -254,8 +268,16 @@ class HttpClient:
         """One request; never raises for network/HTTP/JSON problems, returns them as an _Attempt."""
         headers = {"Content-Type": "application/json; charset=utf-8"} if payload is not None else None
         try:
-            resp = self._session().request(method, url, data=payload, headers=headers, timeout=self.timeout)
-            body = resp.content
+            resp = self._session().request(
+                method, url, data=payload, headers=headers, timeout=self.timeout, stream=True
+            )
+            try:
+                body = read_capped(resp, self.max_body_bytes)
+            finally:
+                # an over-long body is dropped unread: closing ends the connection instead of draining it
+                resp.close()
+        except BodyTooLarge as exc:
+            return _Attempt("too_large", str(exc), retryable=False)
         except requests.exceptions.Timeout as exc:
             return _Attempt("timeout", _short(exc), retryable=True)
         except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:

@@ -102,6 +102,7 @@ class KoladaClient:
             settings.connect_timeout,
             settings.read_timeout,
             settings.user_agent,
+            max_body_bytes=settings.max_response_bytes,
         )
         self._lock = threading.Lock()
         self._pages = 0
@@ -239,7 +240,7 @@ class KoladaClient:
     ) -> _PathOutcome:
         """Follow one path's pages in order, storing each page as received."""
         out = _PathOutcome(seen={seg: set() for seg in tracked})
-        for page in iter_pages(self.http, url, self.settings.per_page):
+        for page in iter_pages(self.http, url, self.settings.per_page, base_url=self.settings.base_url):
             self.store.write(endpoint, page)
             values = page.data["values"]
             # Malformed items are counted but left to the validation layer to quarantine.

@@ -1,7 +1,10 @@
 """Id chunking and page following for the Kolada v3 API.
 
 The API takes at most 25 ids per path segment and at most 5000 items per page; the server decides the
-real page size and tells us where the next page is in `next_url`, which we follow verbatim.
+real page size and tells us where the next page is in `next_url`, which we follow verbatim, but only
+while it stays under the configured base URL (same scheme, host, port and path prefix): a tampered
+upstream must not steer the client to another address. A page with more items than asked for is
+refused before it is stored.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Sequence
 from typing import Protocol
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from sources.http import JsonResponse, SourceHTTPError, excerpt
 
@@ -26,8 +29,57 @@ class PagingError(SourceHTTPError):
         self.message = message
         super().__init__(url, None, "", 0, message)
 
+    @property
+    def transient(self) -> bool:
+        """Paging errors come from what the server sent; asking again gets the same answer."""
+        return False
+
     def __str__(self) -> str:
         return f"paging {self.url} failed: {self.message}"
+
+
+class OffBaseError(PagingError):
+    """A next_url outside the configured base URL; the fetch stops without requesting it."""
+
+    def __init__(self, base_url: str, refused: str) -> None:
+        self.base_url = base_url
+        super().__init__(refused, "")
+
+    def __str__(self) -> str:
+        return (
+            f"paging refused next_url {self.url}: it leaves the base URL {self.base_url} "
+            "(scheme, host, port and path must stay the same)"
+        )
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(url: str) -> tuple[str, str, int | None, str]:
+    """(scheme, host, port, path) with the scheme and host lower-cased and default ports filled in."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or _DEFAULT_PORTS.get(scheme)
+    except ValueError:
+        port = -1  # an unparseable port never matches
+    return scheme, (parts.hostname or "").lower(), port, parts.path
+
+
+def under_base(url: str, base_url: str) -> bool:
+    """Whether `url` has the base URL's scheme, host and port and a path at or below the base path.
+
+    Dot segments ("..", also percent-encoded) are refused outright: a server may resolve them after
+    the prefix check and land elsewhere.
+    """
+    scheme, host, port, path = _origin(url)
+    b_scheme, b_host, b_port, b_path = _origin(base_url)
+    if (scheme, host, port) != (b_scheme, b_host, b_port) or scheme not in _DEFAULT_PORTS:
+        return False
+    if any(seg in (".", "..") for seg in unquote(path).split("/")):
+        return False
+    prefix = b_path.rstrip("/")
+    return path == prefix or path.startswith(prefix + "/")
 
 
 class JsonGetter(Protocol):
@@ -64,14 +116,17 @@ def iter_pages(
     first_url: str,
     per_page: int = API_MAX_PER_PAGE,
     max_pages: int = DEFAULT_MAX_PAGES,
+    base_url: str | None = None,
 ) -> Iterator[JsonResponse]:
     """Yield every page of a list endpoint, following `next_url` until it is null, absent or "".
 
     Also stops after a page with an empty `values` list. A next_url that was already fetched raises
-    PagingError (cycle guard); a body that is not an object with a `values` list raises
-    SourceHTTPError ("unexpected response shape").
+    PagingError (cycle guard), one outside `base_url` (default: the first URL's directory) raises
+    OffBaseError, a page with more than `per_page` items PagingError; a body that is not an object
+    with a `values` list raises SourceHTTPError ("unexpected response shape").
     """
     url = with_per_page(first_url, per_page)
+    base = base_url if base_url is not None else first_url.split("?", 1)[0].rsplit("/", 1)[0]
     seen: set[str] = set()
     while True:
         if url in seen:
@@ -85,6 +140,10 @@ def iter_pages(
             raise SourceHTTPError(
                 url, page.status, excerpt(page.body), page.attempts, "unexpected response shape"
             )
+        if len(data["values"]) > per_page:
+            raise PagingError(
+                url, f"the page has {len(data['values'])} items, more than per_page={per_page}; not stored"
+            )
         yield page
         next_url = data.get("next_url")
         if not data["values"] or not next_url:
@@ -95,3 +154,5 @@ def iter_pages(
             )
         # urljoin returns an absolute next_url unchanged and only resolves a relative one.
         url = urljoin(url, next_url)
+        if not under_base(url, base):
+            raise OffBaseError(base, url)

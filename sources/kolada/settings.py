@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from sources.env import parse_env
+from sources.http_body import DEFAULT_MAX_RESPONSE_BYTES, max_response_bytes
 
 DEFAULT_BASE_URL = "https://api.kolada.se/v3"
 # The v3 API answers 422 above these (docs kolada_v3.md §2-3).
@@ -30,6 +31,7 @@ class KoladaSettings:
     backoff_max: float = 30.0
     per_page: int = API_MAX_PER_PAGE
     max_ids: int = API_MAX_IDS
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     user_agent: str = "jamfor/0.1 (+https://github.com/jamfor)"
 
     def __post_init__(self) -> None:
@@ -45,6 +47,7 @@ class KoladaSettings:
         _check(self.backoff_max >= 0, "backoff_max", self.backoff_max, ">= 0")
         _check(1 <= self.per_page <= API_MAX_PER_PAGE, "per_page", self.per_page, f"in 1..{API_MAX_PER_PAGE}")
         _check(1 <= self.max_ids <= API_MAX_IDS, "max_ids", self.max_ids, f"in 1..{API_MAX_IDS}")
+        _check(self.max_response_bytes >= 1024, "max_response_bytes", self.max_response_bytes, ">= 1024")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> KoladaSettings:
@@ -71,6 +74,7 @@ class KoladaSettings:
             values["max_attempts"] = parse_env(
                 "JAMFOR_KOLADA_RETRIES", raw, int, lambda v: v >= 1, "an integer >= 1"
             )
+        values["max_response_bytes"] = max_response_bytes(env)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return replace(cls(), **values)
 

@@ -54,6 +54,7 @@ class ScbClient:
             settings.connect_timeout,
             settings.read_timeout,
             settings.user_agent,
+            max_body_bytes=settings.max_response_bytes,
         )
         self._limits: ApiLimits | None = None
         self._v1_limits: ApiLimits | None = None

@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from sources.env import parse_env
+from sources.http_body import DEFAULT_MAX_RESPONSE_BYTES, max_response_bytes
 
 DEFAULT_BASE_URL = "https://statistikdatabasen.scb.se/api/v2"
 DEFAULT_V1_URL = "https://api.scb.se/OV0104/v1/doris/sv/ssd"
@@ -32,6 +33,7 @@ class ScbSettings:
     max_attempts: int = 5
     backoff_base: float = 0.5
     backoff_max: float = 30.0
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     user_agent: str = "jamfor/0.1 (+https://github.com/jamfor)"
 
     def __post_init__(self) -> None:
@@ -50,6 +52,8 @@ class ScbSettings:
             raise ValueError("ScbSettings timeouts must be > 0")
         if self.max_attempts < 1:
             raise ValueError(f"ScbSettings.max_attempts must be >= 1, got {self.max_attempts!r}")
+        if self.max_response_bytes < 1024:
+            raise ValueError(f"ScbSettings.max_response_bytes must be >= 1024, got {self.max_response_bytes}")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> ScbSettings:
@@ -78,5 +82,6 @@ class ScbSettings:
             if len(parts) not in (1, 2):
                 raise ValueError(f"JAMFOR_SCB_TIMEOUT={raw!r} must be 'connect,read' seconds, e.g. '10,120'")
             values["connect_timeout"], values["read_timeout"] = parts[0], parts[-1]
+        values["max_response_bytes"] = max_response_bytes(env)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return replace(cls(), **values)

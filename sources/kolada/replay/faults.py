@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 ALL_FAULTS: tuple[str, ...] = ("429", "500", "502", "503", "504", "truncate", "drop", "slow", "html200")
+# Replies a client must refuse rather than retry (sources.kolada.replay.hostile); never drawn by default.
+HOSTILE_FAULTS: tuple[str, ...] = ("offhost_next", "file_next", "oversize", "gzip_bomb", "too_many")
 DEFAULT_RETRY_AFTER = 1.0
 DEFAULT_SLOW_SECONDS = 2.0
 
@@ -33,9 +35,11 @@ def check_kinds(kinds: Sequence[str]) -> tuple[str, ...]:
     """Return `kinds` as a tuple; raise ValueError naming any unknown kind."""
     if isinstance(kinds, str):
         kinds = [kinds]
-    unknown = sorted(set(kinds) - set(ALL_FAULTS))
+    unknown = sorted(set(kinds) - set(ALL_FAULTS) - set(HOSTILE_FAULTS))
     if unknown:
-        raise ValueError(f"unknown fault kind(s) {unknown}; expected some of {list(ALL_FAULTS)}")
+        raise ValueError(
+            f"unknown fault kind(s) {unknown}; expected some of {list(ALL_FAULTS + HOSTILE_FAULTS)}"
+        )
     return tuple(kinds)
 
 

@@ -13,10 +13,12 @@ from sources.kolada.replay.faults import (
     ALL_FAULTS,
     DEFAULT_RETRY_AFTER,
     DEFAULT_SLOW_SECONDS,
+    HOSTILE_FAULTS,
     HTML_ERROR_PAGE,
     FaultSettings,
     retry_after_header,
 )
+from sources.kolada.replay.hostile import Streamed, hostile_reply
 from sources.kolada.replay.routes import Reply, handle_api, json_reply
 
 if TYPE_CHECKING:
@@ -109,6 +111,13 @@ class ReplayHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         reply = fault_reply(fault, settings) or self._route(method)
+        if fault in HOSTILE_FAULTS:
+            hostile = hostile_reply(fault, reply, self.path, int(self.server.server_address[1]))
+            if isinstance(hostile, Streamed):
+                self.replay.record(RequestRecord(*arrived, method, self.path, hostile.status, fault))
+                self._stream(hostile)
+                return
+            reply = hostile
         self.replay.record(RequestRecord(*arrived, method, self.path, reply.status, fault))
         self._send(reply, truncate=fault == "truncate")
 
@@ -158,6 +167,21 @@ class ReplayHandler(BaseHTTPRequestHandler):
             "faults": asdict(replay.faults.settings),
         }
         self._send(json_reply(200, state))
+
+    def _stream(self, reply: Streamed) -> None:
+        """Write a body of unannounced length in chunks, then close (the end of the body is the close)."""
+        self.close_connection = True
+        try:
+            self.send_response(reply.status)
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            for chunk in reply.chunks():
+                self.wfile.write(chunk)
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError) as err:
+            # expected: a client with a byte ceiling hangs up once the body passes it
+            logger.debug("client %s hung up during a streamed reply: %r", self.address_string(), err)
 
     def _send(self, reply: Reply, truncate: bool = False) -> None:
         """Write `reply`; with `truncate`, announce the full length, send half the body and hang up."""

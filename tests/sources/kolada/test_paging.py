@@ -12,7 +12,15 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from sources.http import HttpClient, RateLimiter, RetryPolicy, SourceHTTPError
-from sources.kolada.paging import PagingError, chunked, iter_pages, segment_product, with_per_page
+from sources.kolada.paging import (
+    OffBaseError,
+    PagingError,
+    chunked,
+    iter_pages,
+    segment_product,
+    under_base,
+    with_per_page,
+)
 
 from . import FakeKolada, metadata
 
@@ -141,3 +149,49 @@ def test_relative_next_url_is_resolved(httpserver: HTTPServer) -> None:
     handler = scripted([{"values": ITEM, "next_url": "/v3/kpi?page=2&per_page=5000"}, {"values": ITEM}])
     httpserver.expect_request(re.compile("^/v3/kpi")).respond_with_handler(handler)
     assert len(list(iter_pages(make_http(), httpserver.url_for("/v3/kpi")))) == 2
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("http://127.0.0.1:8765/v3/kpi?page=2", True),
+        ("http://127.0.0.1:8765/v3", True),
+        ("HTTP://127.0.0.1:8765/v3/data/kpi/N1/year/2020", True),
+        ("http://127.0.0.2:8765/v3/kpi?page=2", False),
+        ("http://127.0.0.1:9999/v3/kpi", False),
+        ("https://127.0.0.1:8765/v3/kpi", False),
+        ("file:///etc/passwd", False),
+        ("http://127.0.0.1:8765/v3secret/kpi", False),
+        ("http://127.0.0.1:8765/v3/../admin", False),
+        ("http://127.0.0.1:8765/v3/%2e%2e/admin", False),
+        ("http://127.0.0.1:8765/other", False),
+    ],
+)
+def test_under_base_compares_scheme_host_port_and_path(url: str, ok: bool) -> None:
+    assert under_base(url, "http://127.0.0.1:8765/v3") is ok
+    assert under_base("https://api.kolada.se/v3/kpi", "https://api.kolada.se:443/v3")
+
+
+def test_a_relative_next_url_stays_on_the_base(httpserver: HTTPServer) -> None:
+    rel = [{"values": ITEM, "next_url": "/v3/kpi?page=2&per_page=5000"}, {"values": ITEM, "next_url": None}]
+    httpserver.expect_request(re.compile("^/v3/kpi")).respond_with_handler(scripted(rel))
+    base = httpserver.url_for("/v3")
+    assert len(list(iter_pages(make_http(), httpserver.url_for("/v3/kpi"), base_url=base))) == 2
+
+
+def test_off_base_next_url_is_not_requested(httpserver: HTTPServer) -> None:
+    away = [{"values": ITEM, "next_url": "{base}/elsewhere?page=2"}]
+    httpserver.expect_request(re.compile("^/")).respond_with_handler(scripted(away))
+    base = httpserver.url_for("/v3")
+    with pytest.raises(OffBaseError, match="leaves the base URL") as info:
+        list(iter_pages(make_http(), httpserver.url_for("/v3/kpi"), base_url=base))
+    assert info.value.url.endswith("/elsewhere?page=2") and not info.value.transient
+    assert len(httpserver.log) == 1
+
+
+def test_a_page_over_per_page_is_refused(httpserver: HTTPServer) -> None:
+    httpserver.expect_request(re.compile("^/v3/kpi")).respond_with_json(
+        {"values": ITEM * 3, "next_url": None}
+    )
+    with pytest.raises(PagingError, match="the page has 3 items, more than per_page=2"):
+        list(iter_pages(make_http(), httpserver.url_for("/v3/kpi"), per_page=2))
