@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from flows.config import Paths
+from flows.csv_out import spreadsheet_csv
 from flows.scope import ScopeError, parse_kpis
 
 if TYPE_CHECKING:
@@ -207,7 +208,7 @@ def compare(args: argparse.Namespace) -> int:
         print(f"jamfor: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if args.format == "csv":
-        sys.stdout.write(rows.write_csv())
+        sys.stdout.write(spreadsheet_csv(rows))
     elif args.format == "json":
         sys.stdout.write(rows.write_json() + "\n")
     else:

@@ -115,7 +115,8 @@ def _record_version(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Idempotently create schemas and tables, add missing columns, apply comments, record the version."""
+    """Idempotently create schemas, tables and views, add missing columns, apply comments, record the
+    version."""
     # TIMESTAMPTZ columns come back to Polars as Datetime(us, UTC) only with a UTC session zone.
     con.execute("SET TimeZone = 'UTC'")
     for layer in LAYERS:
@@ -128,4 +129,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         else:
             _migrate(con, table, current)
     apply_comments(con, TABLES)
+    # views read the tables above; imported here because warehouse.views uses this module's quoting
+    from warehouse.views import ensure_views
+
+    ensure_views(con)
     _record_version(con)

@@ -13,7 +13,11 @@ from warehouse.spec import LAYER_DESCRIPTIONS, LAYERS
 _CATALOG_SQL = """
     SELECT t.schema_name, t.table_name, coalesce(t.comment, '') AS table_comment,
            c.column_name, c.data_type, coalesce(c.comment, '') AS column_comment
-    FROM duckdb_tables() AS t
+    FROM (
+        SELECT database_name, schema_name, table_name, comment FROM duckdb_tables()
+        UNION ALL
+        SELECT database_name, schema_name, view_name, comment FROM duckdb_views() WHERE NOT internal
+    ) AS t
     JOIN duckdb_columns() AS c
       ON c.database_name = t.database_name AND c.schema_name = t.schema_name AND c.table_name = t.table_name
     WHERE t.database_name = current_database() AND list_contains($layers, t.schema_name)
@@ -27,7 +31,7 @@ def _cell(text: str) -> str:
 
 
 def data_dictionary(con: duckdb.DuckDBPyConnection) -> str:
-    """Markdown: per layer (raw, staging, core, mart, meta) each table, its comment and its columns."""
+    """Markdown: per layer (raw, staging, core, mart, meta) each table or view, its comment and columns."""
     rows = con.execute(_CATALOG_SQL, {"layers": list(LAYERS)}).fetchall()
     by_table: dict[tuple[str, str], tuple[str, list[tuple[str, str, str]]]] = {}
     for schema, name, table_comment, column, dtype, column_comment in rows:

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pytest
 
+from flows.cli import main
 from flows.config import Paths
 from flows.load import load_fetch
 from sources.kolada.rawstore import RawStore
@@ -125,3 +127,49 @@ def test_a_quarantined_record_does_not_delete_the_good_value_through_load_fetch(
     finally:
         con.close()
     assert value == [(1.5,)], "the malformed record deleted the previous value"
+
+
+def _yearly(paths: Paths, step: int, value: object) -> None:
+    """One full refresh (flow kolada-yearly) of the two-item page, `value` for 0180."""
+    load_fetch(
+        paths,
+        _fetch_dir(paths.data_dir, f"y{step}", value),
+        run_id=f"yearly-{step}",
+        flow_name="kolada-yearly",
+        scope={},
+        as_of=FROZEN_AT + timedelta(days=step + 1),
+        value_scope=ValueScope(kpi_ids=["N31807"], years=[2020]),
+        watermark=None,
+    )
+
+
+def test_three_full_refreshes_with_one_bad_row_show_it_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    paths = Paths(tmp_path, tmp_path / "jamfor.duckdb")
+    for step in range(3):
+        _yearly(paths, step, "12,5")
+    con = connect_readonly(paths.warehouse)
+    try:
+        per_run = con.execute(
+            "SELECT run_id, natural_key FROM meta.quarantine WHERE entity = 'value' ORDER BY run_id"
+        ).fetchall()
+        current = con.execute(
+            "SELECT natural_key, run_id, n_rejections, first_quarantined_at < quarantined_at "
+            "FROM meta.quarantine_current"
+        ).fetchall()
+    finally:
+        con.close()
+    assert per_run == [(f"yearly-{n}", "N31807/0180/2020/T") for n in range(3)]
+    assert current == [("N31807/0180/2020/T", "yearly-2", 3, True)]
+    assert main(["status", "--warehouse", str(paths.warehouse)]) == 0
+    shown = capsys.readouterr().out
+    assert "Quarantined now, by entity (meta.quarantine_current):\n  value: 1" in shown
+    # the source fixes the record: the next full refresh no longer shows it, the history stays
+    _yearly(paths, 3, 2.5)
+    con = connect_readonly(paths.warehouse)
+    try:
+        assert con.execute("SELECT count(*) FROM meta.quarantine_current").fetchall() == [(0,)]
+        assert con.execute("SELECT count(*) FROM meta.quarantine").fetchall() == [(3,)]
+    finally:
+        con.close()
