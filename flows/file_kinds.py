@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 
 from sources.files import FileFormatError, ParsedFile
@@ -22,8 +24,14 @@ from transforms.files.registers import (
 from transforms.files.result import FileFrames
 
 
-def transform_delivery(parsed: ParsedFile, reference: pl.DataFrame) -> FileFrames:
-    """Typed, validated frames for one recognised file; an unusable file is a FileFormatError."""
+def transform_delivery(
+    parsed: ParsedFile, reference: pl.DataFrame, networks: Callable[[], pl.DataFrame] | None = None
+) -> FileFrames:
+    """Typed, validated frames for one recognised file; an unusable file is a FileFormatError.
+
+    `networks` gives the comparison networks (network_id, title, member_id) a network file's rows
+    may belong to; it is only called for network files.
+    """
     name, table = parsed.raw.name, parsed.table
     try:
         if parsed.kind == "scb-jsonstat2":
@@ -53,7 +61,8 @@ def transform_delivery(parsed: ParsedFile, reference: pl.DataFrame) -> FileFrame
         if parsed.kind == "sdb-csv":
             return register_from_export(frame, table.header, reference, name, table.notes)
         if parsed.kind in ("network-csv", "network-xlsx"):
-            return network_from_template(frame, table.labels(), reference, name, table.notes)
+            known = networks() if networks is not None else None
+            return network_from_template(frame, table.labels(), reference, name, table.notes, known)
     except JsonStatError as exc:
         raise FileFormatError(parsed.raw.path, str(exc).removeprefix(f"{name}: ")) from None
     raise FileFormatError(parsed.raw.path, f"no transform for kind {parsed.kind!r}")

@@ -27,6 +27,7 @@ from flows.config import Paths
 from flows.file_kinds import transform_delivery
 from flows.file_report import FileOutcome, FilesReport, logical_key
 from flows.load import LoadSummary
+from flows.reference import network_members
 from schemas.registers import KEYS
 from sources.files import (
     FileFormatError,
@@ -41,6 +42,7 @@ from sources.files import (
 from sources.files.municipalities import read_municipality_list
 from sources.kolada.rawstore import new_fetch_id
 from sources.scb import ResponseStore, ScbClient, ScbSettings
+from transforms.files.network_owner import empty_networks
 from transforms.files.regions import build_reference
 from transforms.files.result import FileFrames
 from warehouse import marts, quarantine, runs
@@ -161,6 +163,14 @@ def _prepare(raws: list[RawFile], kolada_units: pl.DataFrame, report: FilesRepor
     """Parse and transform each new file; failures become 'failed' outcomes naming the file."""
     prepared: list[_Prepared] = []
     reference: pl.DataFrame | None = None
+    networks: list[pl.DataFrame] = []
+
+    def known_networks() -> pl.DataFrame:
+        # networks.yaml is read once per batch, and only when a network file needs it
+        if not networks:
+            networks.append(network_members(reference) if reference is not None else empty_networks())
+        return networks[0]
+
     for raw in raws:
         kind = None
         try:
@@ -168,7 +178,7 @@ def _prepare(raws: list[RawFile], kolada_units: pl.DataFrame, report: FilesRepor
             kind = parsed.kind
             if reference is None:
                 reference = build_reference(kolada_units, read_municipality_list())
-            frames = transform_delivery(parsed, reference)
+            frames = transform_delivery(parsed, reference, known_networks)
         except ValueError as exc:
             message = str(exc) if str(raw.path) in str(exc) else f"{raw.path}: {exc}"
             report.files.append(

@@ -78,7 +78,7 @@ class RegisterValue(_FileModel):
 class NetworkMeasure(_FileModel):
     """One value of a comparison network's own measure (core.network_measure)."""
 
-    network: str = pa.Field(nullable=True)
+    network: str = pa.Field(str_matches=r"^\S(.*\S)?$")
     measure_id: str = pa.Field(str_matches=r"^\S(.*\S)?$")
     measure_title: str = pa.Field(nullable=True)
     municipality_id: str = pa.Field(str_matches=MUNICIPALITY_ID)
@@ -96,7 +96,7 @@ class NetworkMeasure(_FileModel):
         return data.lazyframe.select(_value_matches_status("value"))
 
     class Config:
-        unique = ("measure_id", "municipality_id", "period")
+        unique = ("network", "measure_id", "municipality_id", "period")
 
 
 MODELS: dict[str, type[pa.DataFrameModel]] = {
@@ -107,5 +107,5 @@ MODELS: dict[str, type[pa.DataFrameModel]] = {
 KEYS: dict[str, tuple[str, ...]] = {
     "core.population": ("source_table", "municipality_id", "period", "sex", "age"),
     "core.register_value": ("source", "measure", "municipality_id", "period", "breakdown"),
-    "core.network_measure": ("measure_id", "municipality_id", "period"),
+    "core.network_measure": ("network", "measure_id", "municipality_id", "period"),
 }

@@ -128,9 +128,13 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(create_sql(table))
         else:
             _migrate(con, table, current)
-    apply_comments(con, TABLES)
-    # views read the tables above; imported here because warehouse.views uses this module's quoting
+    # migrations and views use this module's quoting, hence imported here
+    from warehouse.migrations import migrate
     from warehouse.views import ensure_views
 
+    version = scalar(con, "SELECT max(version) FROM meta.schema_version")
+    if version is not None and version < SCHEMA_VERSION:
+        migrate(con, version, SCHEMA_VERSION)
+    apply_comments(con, TABLES)
     ensure_views(con)
     _record_version(con)

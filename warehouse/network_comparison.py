@@ -1,10 +1,11 @@
 """A comparison network's own measures (core.network_measure) in mart.municipality_comparison.
 
 Networks measure what no national source publishes (brukartid, own waiting times, own surveys) and load
-it with `jamfor load files` (docs/network_template.md). Each yearly measure of a kommun is compared
-within every network of core.ref_network that lists the kommun and that the file delivered it for (its
-`nätverk` column names the network by id or title, or is empty): one row per kommun, measure, year and
-network, with kpi_id = the measure id, gender T and peer_set_kind 'network'. Peers, ranks, medians and
+it with `jamfor load files` (docs/network_template.md). A measure belongs to the network that delivered
+it (core.network_measure.network, part of its key), so each yearly measure of a kommun is compared only
+within that network, and only when core.ref_network lists the kommun: one row per kommun, measure, year
+and network, with kpi_id = the measure id, gender T and peer_set_kind 'network'. Two networks may use
+the same measure id for the same kommun; each network sees its own values. Peers, ranks, medians and
 deltas follow the mart's rules (ties share the best rank, NULL values are not ranked, sums in value
 order); colour bands use the network's own quartiles that year, since no national figure exists. The
 national columns are NULL. Monthly periods are left to core.network_measure (the mart is yearly).
@@ -42,10 +43,9 @@ nm_rows AS (
            m.municipality_id, m.year, m.value, coalesce(m.direction, 'neutral') AS direction
     FROM (SELECT *, measure_id AS kpi_id FROM core.network_measure) AS m
     JOIN kommun AS k ON k.municipality_id = m.municipality_id
-    JOIN core.ref_network_member AS r ON r.member_id = m.municipality_id
-    JOIN core.ref_network AS n ON n.network_id = r.network_id
+    JOIN core.ref_network AS n ON n.network_id = m.network
+    JOIN core.ref_network_member AS r ON r.network_id = n.network_id AND r.member_id = m.municipality_id
     WHERE m.valid_to IS NULL AND NOT m.is_deleted AND m.month IS NULL AND {kpis}
-      AND (m.network IS NULL OR lower(trim(m.network)) IN (lower(n.network_id), lower(n.title)))
 ),
 nm_quartiles AS (
     SELECT set_key, kpi_id, year, quantile_cont(value, 0.25) AS p25, quantile_cont(value, 0.75) AS p75,

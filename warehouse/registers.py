@@ -25,7 +25,7 @@ FILE_TARGETS = ("core.population", "core.register_value", "core.network_measure"
 IDENTITY_SQL = {
     "core.population": "h.source_table",
     "core.register_value": "h.source || '/' || h.measure",
-    "core.network_measure": "h.measure_id",
+    "core.network_measure": "h.network || '/' || h.measure_id",
 }
 _INCOMING = "_jamfor_file_incoming"
 _GONE = "_jamfor_file_gone"

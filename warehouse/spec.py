@@ -17,7 +17,8 @@ LAYER_DESCRIPTIONS: dict[str, str] = {
     "mart": "Analyst-facing tables rebuilt from core after every load; current versions only.",
     "meta": "Bookkeeping written in the same transaction as the data: runs, watermarks, quarantine.",
 }
-SCHEMA_VERSION = 1
+# 2: core.network_measure keyed by network (warehouse.migrations)
+SCHEMA_VERSION = 2
 
 TS = "TIMESTAMP WITH TIME ZONE"
 
@@ -596,9 +597,18 @@ FILE_TABLES: tuple[Table, ...] = (
     _scd2(
         "network_measure",
         "Comparison networks' own measures from the network template (docs/network_template.md); one row "
-        "per version of (measure_id, municipality_id, period). Source: the network's file.",
-        ("measure_id", "municipality_id", "period"),
-        _c("network", "VARCHAR", "Network named in the file (nätverk column); NULL when not given."),
+        "per version of (network, measure_id, municipality_id, period): each network's measures are its "
+        "own. Source: the network's file.",
+        ("network", "measure_id", "municipality_id", "period"),
+        _c(
+            "network",
+            "VARCHAR",
+            "The network the values belong to: its network_id in networks.yaml when the file's nätverk "
+            "names it (by id or title) or when it was assumed (the only network listing all the file's "
+            "kommuner; the load report says so), else the name as written. '' only for rows from before "
+            "schema version 2 whose kommun was in no network.",
+            True,
+        ),
         _c("measure_id", "VARCHAR", "The network's measure id (mått).", True),
         _c("measure_title", "VARCHAR", "Measure title (måttnamn)."),
         _c("municipality_id", "VARCHAR", UNIT_ID, True),

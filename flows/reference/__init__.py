@@ -24,11 +24,19 @@ from transforms.comparison.codings import parse_codings
 from transforms.comparison.directions import derive_directions
 from transforms.comparison.networks import NetworkError, resolve_networks
 from transforms.comparison.peer_areas import kpi_peer_areas
+from transforms.files.network_owner import NETWORKS_SCHEMA, empty_networks
 from warehouse.reference import ReferenceInputs, read_inputs, write_reference
 
 OJ_TITLE_PREFIX = "Öppna jämförelser - "
 
-__all__ = ["NetworkError", "ReferenceConfigError", "ReferenceFiles", "apply_reference", "reference_frames"]
+__all__ = [
+    "NetworkError",
+    "ReferenceConfigError",
+    "ReferenceFiles",
+    "apply_reference",
+    "network_members",
+    "reference_frames",
+]
 
 
 def reference_frames(inputs: ReferenceInputs, files: ReferenceFiles) -> dict[str, pl.DataFrame]:
@@ -60,3 +68,16 @@ def apply_reference(con: duckdb.DuckDBPyConnection, files: ReferenceFiles | None
     """Validate the reference files against the current dimensions and rewrite core.ref_*; rows per table."""
     frames = reference_frames(read_inputs(con), files or ReferenceFiles.from_env())
     return write_reference(con, frames)
+
+
+def network_members(reference: pl.DataFrame, files: ReferenceFiles | None = None) -> pl.DataFrame:
+    """The networks of networks.yaml (JAMFOR_NETWORKS_FILE) with their members resolved against the
+    kommuner delivered files are checked against (`reference`: municipality_id, name, kind): rows of
+    (network_id, title, member_id), the ids a network file's measures are stored under."""
+    path = (files or ReferenceFiles.from_env()).networks
+    specs = read_networks(path)
+    if not specs:
+        return empty_networks()
+    units = reference.select("municipality_id", title="name", kind="kind")
+    frame, members = resolve_networks(specs, units, source=str(path))
+    return members.join(frame.select("network_id", "title"), on="network_id").select(list(NETWORKS_SCHEMA))

@@ -181,8 +181,11 @@ def test_quarantined_rows_reach_the_warehouse(wh: Path, tmp_path: Path) -> None:
     assert sql(wh, "SELECT count(*) FROM core.population WHERE municipality_id = '0115'") == [(0,)]
 
 
-def test_network_template_csv_and_xlsx(wh: Path, tmp_path: Path) -> None:
-    # tiny synthetic network files (made-up values)
+def test_network_template_csv_and_xlsx(wh: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # tiny synthetic network files (made-up values), naming no network: the only one of 0114 and 0115
+    networks = tmp_path / "networks.yaml"
+    networks.write_text('networks:\n  - {name: norr, title: Norr, members: ["0114", "0115"]}\n')
+    monkeypatch.setenv("JAMFOR_NETWORKS_FILE", str(networks))
     csv_path = tmp_path / "natverk.csv"
     csv_path.write_text("Kommun;Mått;Period;Värde;Riktning\n0114;BT1;2024;12,5;högre\n", encoding="utf-8")
     book = openpyxl.Workbook()
@@ -196,6 +199,8 @@ def test_network_template_csv_and_xlsx(wh: Path, tmp_path: Path) -> None:
         ("0114", 12.5, "higher"),
         ("0115", 7.0, None),
     ]
+    assert sql(wh, "SELECT DISTINCT network FROM core.network_measure") == [("norr",)]
+    assert report.files[0].message.startswith("network 'norr' assumed: the file names none (nätverk)")
     assert load_files([csv_path, xlsx_path], warehouse=wh).count("skipped") == 2
 
 

@@ -76,6 +76,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("warehouse/publish.py", "READ_ALIAS"): "constant alias",
     ("warehouse/quarantine.py", "_FRAME"): "constant name of the registered frame",
     ("warehouse/status.py", "current"): "one of two constant relations",
+    ("warehouse/migrations.py", "names"): "quote()d spec columns",
+    ("warehouse/migrations.py", "picked"): "quote()d spec columns",
     ("warehouse/views.py", "FULL_REFRESH_FLOW"): "constant flow name without quotes",
     ("warehouse/views.py", "target"): "quote()d schema and name of a warehouse.views entry",
     ("warehouse/views.py", "view.sql"): "constant view body from warehouse.views",

@@ -28,10 +28,12 @@ MEASURES = [
     ("trio", "BT1", "0101", 2024, None, 64.0, "higher"),
     ("trio", "BT1", "0102", 2024, None, 64.0, "higher"),
     ("trio", "BT1", "0105", 2024, None, None, "higher"),
-    (None, "VT9", "0101", 2024, None, 12.0, "lower"),  # no network named: every network of the kommun
-    (None, "VT9", "0102", 2024, None, 8.0, "lower"),
+    ("trio", "VT9", "0101", 2024, None, 12.0, "lower"),
+    ("trio", "VT9", "0102", 2024, None, 8.0, "lower"),
     ("trio", "BT1", "0101", 2024, 5, 66.0, "higher"),  # a monthly period: not in the yearly mart
     ("another", "XX1", "0101", 2024, None, 1.0, "higher"),  # delivered for a network not defined here
+    # another network's measure with trio's id, kommun and period: its own row, not trio's
+    ("another", "BT1", "0101", 2024, None, 99.0, "lower"),
     ("trio", "BT1", "0201", 2024, None, 99.0, "higher"),  # 0201 is not in trio
 ]
 
@@ -70,7 +72,7 @@ def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         connection,
         "core.network_measure",
         measure_frame(MEASURES),
-        key_cols=("measure_id", "municipality_id", "period"),
+        key_cols=("network", "measure_id", "municipality_id", "period"),
         run_id="network-file",
         as_of=data.AS_OF + timedelta(days=1),
     )
@@ -116,7 +118,7 @@ def test_ranks_and_colours_follow_the_direction(con: duckdb.DuckDBPyConnection) 
         "0102": "green",
         "0105": "red",
     }
-    lower = rows(con, "VT9", 2024)  # no network named in the file: compared in trio; 8 beats 12
+    lower = rows(con, "VT9", 2024)  # 8 beats 12
     assert {k: (r["rank_in_peers"], r["peer_mean"]) for k, r in lower.items()} == {
         "0101": (2, 8.0),
         "0102": (1, 12.0),
@@ -143,3 +145,13 @@ def test_compare_shows_the_network_measures(con: duckdb.DuckDBPyConnection) -> N
     shown = comparison_rows(con, "0101", ComparisonFilter(network="trio"))
     network_rows = shown.filter(pl.col("kpi_id") == "BT1")
     assert network_rows.select("year", "value", "peer_set_id").rows() == [(2024, 64.0, "network:trio")]
+
+
+def test_each_network_keeps_its_own_value_of_a_shared_measure_id(con: duckdb.DuckDBPyConnection) -> None:
+    current = con.execute(
+        "SELECT network, value FROM core.network_measure WHERE measure_id = 'BT1' "
+        "AND municipality_id = '0101' AND period = '2024' AND valid_to IS NULL ORDER BY 1"
+    ).fetchall()
+    assert current == [("another", 99.0), ("trio", 64.0)]
+    # "another" is in no networks file here: compared nowhere, and trio's figures are its own
+    assert {r["peer_set_id"] for r in rows(con, "BT1", 2024).values()} == {"network:trio"}

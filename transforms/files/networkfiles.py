@@ -10,6 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.files import common
+from transforms.files.network_owner import ERROR_COL, assign_network, empty_networks
 from transforms.files.regions import resolve_mixed
 from transforms.files.result import FileFrames, finish
 
@@ -44,13 +45,21 @@ def _optional(frame: pl.DataFrame, col: str) -> pl.Expr:
 
 
 def network_from_template(
-    frame: pl.DataFrame, labels: dict[str, str], reference: pl.DataFrame, file_name: str, notes: list[str]
+    frame: pl.DataFrame,
+    labels: dict[str, str],
+    reference: pl.DataFrame,
+    file_name: str,
+    notes: list[str],
+    networks: pl.DataFrame | None = None,
 ) -> FileFrames:
     """One core.network_measure row per template row; bad cells quarantine the row with the column named.
 
-    `labels` maps canonical column names to the header as written, for the quarantine reasons.
+    `labels` maps canonical column names to the header as written, for the quarantine reasons;
+    `networks` (network_id, title, member_id) decides which network the rows belong to
+    (transforms.files.network_owner), and the report's first note says when one was assumed.
     """
     labels = {c: labels.get(c, c) for c in (*labels, "municipality", "measure_id", "value", "direction")}
+    labels.setdefault("network", "nätverk")
     # the raw cells move to "_<name>" so the typed columns can take the canonical names
     raw = [c for c in frame.columns if not c.startswith("_")]
     frame = frame.rename({c: f"_{c}" for c in raw})
@@ -80,9 +89,13 @@ def network_from_template(
         direction=direction,
         note=_optional(resolved, "note"),
     ).with_columns(common.year_month())
+    staged, owner_notes = assign_network(
+        staged, empty_networks() if networks is None else networks, labels["network"]
+    )
     bad_direction = direction_text.is_not_null() & (direction_text != "") & direction.is_null()
     errors = [
         pl.col("_region_error"),
+        pl.col(ERROR_COL),
         pl.when(measure_id.fill_null("") == "").then(
             pl.lit(f"column '{labels['measure_id']}': empty measure id")
         ),
@@ -103,5 +116,5 @@ def network_from_template(
         file_name=file_name,
         raw_cols=raw_cols,
         errors=errors,
-        notes=notes,
+        notes=[*owner_notes, *notes],
     )

@@ -19,7 +19,7 @@ ROW_FIELD = "file_row"
 IDENTITY_COLUMNS = {
     "core.population": ("source_table",),
     "core.register_value": ("source", "measure"),
-    "core.network_measure": ("measure_id",),
+    "core.network_measure": ("network", "measure_id"),
 }
 
 
@@ -35,7 +35,7 @@ class FileFrames:
 
     @property
     def identities(self) -> list[str]:
-        """What the file is about: source tables, (source, measure) pairs or measure ids, sorted."""
+        """What the file is about: source tables, (source, measure) or (network, measure id) pairs."""
         cols = IDENTITY_COLUMNS[self.target]
         return sorted(
             self.valid.select(pl.concat_str(list(cols), separator="/")).to_series().unique().to_list()

@@ -5,16 +5,33 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from sources.files import read_delivery
+from transforms.files.network_owner import NetworkNotNamed
 from transforms.files.networkfiles import network_from_template
 
+# (network_id, title, member_id): "norr" lists the kommuner of these files, "vallen" only one of them
+NETWORKS = pl.DataFrame(
+    [
+        ("norr", "Norra nätverket", "0114"),
+        ("norr", "Norra nätverket", "0115"),
+        ("norr", "Norra nätverket", "0117"),
+        ("vallen", "Vallentunanätverket", "0117"),
+        ("vallen", "Vallentunanätverket", "0160"),
+    ],
+    schema=["network_id", "title", "member_id"],
+    orient="row",
+)
 
-def _load(tmp_path: Path, text: str, reference: pl.DataFrame):
+
+def _load(tmp_path: Path, text: str, reference: pl.DataFrame, networks: pl.DataFrame = NETWORKS):
     path = tmp_path / "natverk.csv"
     path.write_text(text, encoding="utf-8")
     table = read_delivery(path).table
-    return network_from_template(table.to_frame(), table.labels(), reference, path.name, table.notes)
+    return network_from_template(
+        table.to_frame(), table.labels(), reference, path.name, table.notes, networks
+    )
 
 
 def test_rows_in_swedish_with_codes_names_and_markers(tmp_path: Path, reference: pl.DataFrame) -> None:
@@ -71,3 +88,39 @@ def test_bad_cells_name_file_row_and_column(tmp_path: Path, reference: pl.DataFr
         "natverk.csv, row 7: duplicate natural key",
         "natverk.csv, row 8: duplicate natural key",
     ]
+
+
+def test_a_file_without_network_gets_the_only_network_listing_its_kommuner(
+    tmp_path: Path, reference: pl.DataFrame
+) -> None:
+    text = "Kommun;Mått;Period;Värde\n0114;BT1;2024;1\n0115;BT1;2024;2\n"
+    result = _load(tmp_path, text, reference)
+    assert result.valid["network"].to_list() == ["norr", "norr"]
+    assert result.notes[0] == (
+        "network 'norr' assumed: the file names none (nätverk), and it is the only network in "
+        "networks.yaml listing all 2 kommuner of the file"
+    )
+
+
+def test_a_network_named_by_title_or_id_in_any_case_is_stored_by_id(
+    tmp_path: Path, reference: pl.DataFrame
+) -> None:
+    text = (
+        "Nätverk;Kommun;Mått;Period;Värde\n"
+        "norra NÄTVERKET;0114;BT1;2024;1\nVALLEN;0117;BT1;2024;2\n;0117;BT1;2023;3\n"
+    )
+    result = _load(tmp_path, text, reference)
+    assert result.valid.select("network", "municipality_id").rows() == [("norr", "0114"), ("vallen", "0117")]
+    assert result.quarantine["failed_check"].to_list() == [
+        "natverk.csv, row 4: column 'Nätverk': empty, and the file names several networks (norr, vallen)"
+    ]
+
+
+def test_no_network_and_no_single_candidate_refuses_the_file(tmp_path: Path, reference: pl.DataFrame) -> None:
+    text = "Kommun;Mått;Period;Värde\n0117;BT1;2024;1\n0117;BT1;2023;2\n"
+    with pytest.raises(
+        NetworkNotNamed, match=r"2 networks \(norr, vallen\) in networks.yaml list all its 1 "
+    ):
+        _load(tmp_path, text, reference)
+    with pytest.raises(NetworkNotNamed, match=r"and no network in networks.yaml lists all its 1 kommuner"):
+        _load(tmp_path, text, reference, NETWORKS.head(0))

@@ -1,0 +1,86 @@
+"""Which comparison network a network file's rows belong to (the network is part of their key).
+
+A row's `nätverk` cell names the network by id or title (case does not matter) and becomes the
+network's id from networks.yaml; a name that file does not know is kept as written (stored, compared
+in no network). Rows without a name take the network the file's other rows name; when none do, the
+only network of networks.yaml that lists every kommun of the file is assumed, and the load report
+says so. Anything else (no such network, or several) refuses the file: a guess could put one
+network's values under another's.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+NETWORKS_SCHEMA = pl.Schema({"network_id": pl.String, "title": pl.String, "member_id": pl.String})
+ERROR_COL = "_network_error"
+
+
+class NetworkNotNamed(ValueError):
+    """The file names no network and none can be assumed; the message says what to add."""
+
+
+def empty_networks() -> pl.DataFrame:
+    """No networks known (networks.yaml lists none)."""
+    return pl.DataFrame(schema=NETWORKS_SCHEMA)
+
+
+def assign_network(frame: pl.DataFrame, networks: pl.DataFrame, label: str) -> tuple[pl.DataFrame, list[str]]:
+    """`frame` (columns network: the stripped cell or null, municipality_id) with `network` resolved and
+    ERROR_COL set on rows that cannot get one; plus the notes for the load report."""
+    lookup = pl.concat(
+        [
+            networks.select(_key=pl.col("network_id").str.to_lowercase(), _id=pl.col("network_id")),
+            networks.select(_key=pl.col("title").str.strip_chars().str.to_lowercase(), _id="network_id"),
+        ]
+    ).unique("_key", keep="first")
+    named = frame.with_columns(_key=pl.col("network").str.to_lowercase()).join(
+        lookup, on="_key", how="left", maintain_order="left"
+    )
+    notes = [
+        f"network '{name}' is not in networks.yaml: its rows are stored but compared in no network"
+        for name in sorted(
+            named.filter(pl.col("network").is_not_null() & pl.col("_id").is_null())["network"].unique()
+        )
+    ]
+    named = named.with_columns(network=pl.coalesce("_id", "network")).drop("_key", "_id")
+    given = sorted(named["network"].drop_nulls().unique().to_list())
+    empty = named["network"].is_null()
+    if not empty.any():
+        return named.with_columns(pl.lit(None, pl.String).alias(ERROR_COL)), notes
+    if len(given) > 1:
+        error = f"column '{label}': empty, and the file names several networks ({', '.join(given)})"
+        return named.with_columns(
+            pl.when(pl.col("network").is_null()).then(pl.lit(error)).alias(ERROR_COL)
+        ), notes
+    if len(given) == 1:
+        assumed = given[0]
+        notes.insert(
+            0, f"network '{assumed}' for rows with an empty {label}: the only network the file names"
+        )
+    else:
+        assumed = _only_network_of(named, networks, label)
+        kommuner = named["municipality_id"].drop_nulls().n_unique()
+        notes.insert(
+            0,
+            f"network '{assumed}' assumed: the file names none ({label}), and it is the only network "
+            f"in networks.yaml listing all {kommuner} kommuner of the file",
+        )
+    return named.with_columns(
+        pl.col("network").fill_null(assumed), pl.lit(None, pl.String).alias(ERROR_COL)
+    ), notes
+
+
+def _only_network_of(frame: pl.DataFrame, networks: pl.DataFrame, label: str) -> str:
+    """The one network whose members include every kommun of the file; NetworkNotNamed otherwise."""
+    kommuner = set(frame["municipality_id"].drop_nulls().to_list())
+    members = networks.group_by("network_id").agg(pl.col("member_id"))
+    fits = sorted(n for n, m in members.iter_rows() if kommuner and kommuner <= set(m))
+    if len(fits) == 1:
+        return str(fits[0])
+    which = "no network" if not fits else f"{len(fits)} networks ({', '.join(fits)})"
+    raise NetworkNotNamed(
+        f"the file names no network (no or empty '{label}' column) and {which} in networks.yaml "
+        f"{'lists' if not fits else 'list'} all its {len(kommuner)} kommuner; add a nätverk column "
+        "naming the network"
+    )
