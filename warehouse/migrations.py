@@ -9,8 +9,10 @@ from collections.abc import Callable
 
 import duckdb
 
-from warehouse.ddl import quote
+from warehouse.ddl import create_sql, quote
 from warehouse.spec import table as table_spec
+
+_MIGRATED = "_jamfor_network_measure_v2"
 
 
 def network_measure_by_network(con: duckdb.DuckDBPyConnection) -> None:
@@ -18,28 +20,29 @@ def network_measure_by_network(con: duckdb.DuckDBPyConnection) -> None:
 
     A name matching a network of core.ref_network (id or title, any case) becomes its id. A NULL
     network used to mean "every network of the kommun", so such a row becomes one row per network
-    listing the kommun (the comparisons stay as they were); a kommun in no network gets ''.
+    listing the kommun (the comparisons stay as they were); a kommun in no network gets ''. The table
+    is rebuilt from the spec (DuckDB cannot add NOT NULL to a column updated in the same transaction).
     """
-    columns = [c for c in table_spec("core.network_measure").column_names if c != "network"]
-    names = ", ".join(quote(c) for c in columns)
-    picked = ", ".join("m." + quote(c) for c in columns)
+    spec = table_spec("core.network_measure")
+    rest = [c for c in spec.column_names if c != "network"]
+    picked = ", ".join("m." + quote(c) for c in rest)
+    keys = ", ".join(quote(k) for k in spec.key)
     con.execute(
-        "UPDATE core.network_measure AS m SET network = n.network_id FROM core.ref_network AS n "
-        "WHERE m.network IS NOT NULL AND m.network <> n.network_id "
-        "AND lower(trim(m.network)) IN (lower(n.network_id), lower(trim(n.title)))"
-    )
-    con.execute(
-        f"INSERT INTO core.network_measure (network, {names}) "
-        f"SELECT r.network_id, {picked} FROM core.network_measure AS m "
+        f"CREATE OR REPLACE TEMP TABLE {_MIGRATED} AS "
+        f"SELECT coalesce(n.network_id, m.network) AS network, {picked} FROM core.network_measure AS m "
+        "LEFT JOIN (SELECT lower(trim(name)) AS name, min(network_id) AS network_id FROM ("
+        "    SELECT network_id AS name, network_id FROM core.ref_network UNION ALL "
+        "    SELECT title, network_id FROM core.ref_network) GROUP BY 1) AS n "
+        "ON n.name = lower(trim(m.network)) WHERE m.network IS NOT NULL "
+        f"UNION ALL SELECT r.network_id, {picked} FROM core.network_measure AS m "
         "JOIN core.ref_network_member AS r ON r.member_id = m.municipality_id WHERE m.network IS NULL "
-        "ORDER BY r.network_id, m.measure_id, m.municipality_id, m.period, m.valid_from"
+        f"UNION ALL SELECT '', {picked} FROM core.network_measure AS m WHERE m.network IS NULL "
+        "AND NOT EXISTS (SELECT 1 FROM core.ref_network_member AS r WHERE r.member_id = m.municipality_id)"
     )
-    con.execute(
-        "DELETE FROM core.network_measure AS m WHERE m.network IS NULL AND EXISTS "
-        "(SELECT 1 FROM core.ref_network_member AS r WHERE r.member_id = m.municipality_id)"
-    )
-    con.execute("UPDATE core.network_measure SET network = '' WHERE network IS NULL")
-    con.execute("ALTER TABLE core.network_measure ALTER COLUMN network SET NOT NULL")
+    con.execute("DROP TABLE core.network_measure")
+    con.execute(create_sql(spec))
+    con.execute(f"INSERT INTO core.network_measure SELECT * FROM {_MIGRATED} ORDER BY {keys}, valid_from")
+    con.execute(f"DROP TABLE {_MIGRATED}")
 
 
 # version -> the step that brings a file from version - 1 to it

@@ -1,0 +1,161 @@
+"""Careless network files through `jamfor load files` and `jamfor compare` on a real (replay) warehouse.
+
+Two networks deliver the same measure id for the same kommun and year (made-up values): each keeps its
+own value, a correction from one leaves the other's alone, and each network's comparison shows its
+own. A file that names no network gets the only network listing its kommuner (the report says so) or
+is refused; a formula-like measure name is defused in CSV and kept in JSON; loading again changes
+nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from flows.cli import main
+from flows.config import Paths
+
+from .support import hashes, load, query
+
+NETWORKS = """networks:
+  - name: skl-ifo
+    title: SKL:s jämförelsenätverk inom IFO
+    members: ["0561", "0860", "0821", "0834", "0760", "0884"]
+  - name: annat
+    title: Ett annat nätverk
+    members: ["0561", "0580", "0581"]
+"""
+FORMULA = "=cmd|' /C calc'!A0"
+SKL = (
+    "nätverk;kommun;mått;måttnamn;period;värde;riktning\n"
+    f"skl-ifo;0561;VNB1;{FORMULA};2023;{{v}};lägre\n"
+    f"skl-ifo;0860;VNB1;{FORMULA};2023;10;lägre\n"
+    f"skl-ifo;0821;VNB1;{FORMULA};2023;14;lägre\n"
+)
+ANNAT = (
+    "kommun;mått;måttnamn;period;värde;riktning\n"
+    "0561;VNB1;Väntetid nybesök;2023;99;lägre\n"
+    "0580;VNB1;Väntetid nybesök;2023;50;lägre\n"
+    "0581;VNB1;Väntetid nybesök;2023;70;lägre\n"
+)
+
+
+@pytest.fixture
+def warehouse(published: Path, seed_fetch: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The seed warehouse reloaded with the two networks (a Kolada load writes core.ref_network)."""
+    networks = tmp_path / "networks.yaml"
+    networks.write_text(NETWORKS, encoding="utf-8")
+    monkeypatch.setenv("JAMFOR_NETWORKS_FILE", str(networks))
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copyfile(published, data / "jamfor.duckdb")
+    load(Paths(data, data / "jamfor.duckdb"), seed_fetch, run_id="networks", step=3)
+    return data / "jamfor.duckdb"
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(argv)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def _file(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def _compare(wh: Path, network: str, fmt: str, capsys: pytest.CaptureFixture[str]) -> str:
+    code, out, err = _run(
+        [
+            "compare",
+            "0561",
+            "--peers",
+            f"network:{network}",
+            "--format",
+            fmt,
+            "--warehouse",
+            str(wh),
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    return out
+
+
+def _vnb1(wh: Path, network: str, capsys: pytest.CaptureFixture[str]) -> tuple[float, float, int]:
+    (row,) = [r for r in json.loads(_compare(wh, network, "json", capsys)) if r["kpi_id"] == "VNB1"]
+    assert row["peer_set_id"] == f"network:{network}" and row["year"] == 2023
+    return row["value"], row["peer_mean"], row["n_peers"]
+
+
+def test_two_networks_one_measure_id_then_a_correction(
+    warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wh = ["--warehouse", str(warehouse)]
+    skl, annat = _file(tmp_path, "skl.csv", SKL.format(v=12)), _file(tmp_path, "annat.csv", ANNAT)
+    code, out, err = _run(["load", "files", skl, annat, *wh], capsys)
+    assert code == 0, err
+    assert (
+        "annat.csv - network 'annat' assumed: the file names none (nätverk), and it is the only network "
+        "in networks.yaml listing all 3 kommuner of the file" in out
+    )
+    current = (
+        "SELECT network, value FROM core.network_measure WHERE municipality_id = '0561' AND valid_to IS NULL"
+    )
+    assert sorted(query(warehouse, current).rows()) == [("annat", 99.0), ("skl-ifo", 12.0)]
+    assert _vnb1(warehouse, "skl-ifo", capsys) == (12.0, 12.0, 5)
+    assert _vnb1(warehouse, "annat", capsys) == (99.0, 60.0, 2)
+
+    # run twice: the same files again are skipped and nothing in the warehouse changes
+    before = hashes(warehouse, ("core", "mart", "meta"))
+    code, out, _ = _run(["load", "files", skl, annat, *wh], capsys)
+    assert code == 0 and out.count("skipped") == 3 and "0 loaded, 2 skipped" in out
+    assert hashes(warehouse, ("core", "mart", "meta")) == before
+
+    # skl-ifo corrects 0561: its value gets a new version, annat's stays as it was
+    fixed = _file(tmp_path, "skl_rättad.csv", SKL.format(v=13))
+    code, out, err = _run(["load", "files", fixed, *wh], capsys)
+    assert code == 0 and "supersedes" in out, (out, err)
+    assert sorted(query(warehouse, current).rows()) == [("annat", 99.0), ("skl-ifo", 13.0)]
+    versions = "SELECT network, count(*) FROM core.network_measure WHERE municipality_id = '0561' GROUP BY 1"
+    assert sorted(query(warehouse, versions).rows()) == [("annat", 1), ("skl-ifo", 2)]
+    assert _vnb1(warehouse, "skl-ifo", capsys) == (13.0, 12.0, 5)
+    assert _vnb1(warehouse, "annat", capsys) == (99.0, 60.0, 2)
+
+
+def test_a_file_that_names_no_network_and_fits_two_is_refused(
+    warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = hashes(warehouse)
+    only_0561 = _file(tmp_path, "utan_natverk.csv", "kommun;mått;period;värde\n0561;VNB1;2023;5\n")
+    code, _, err = _run(["load", "files", only_0561, "--warehouse", str(warehouse)], capsys)
+    assert code == 1 and len(err.strip().splitlines()) == 1, err
+    assert (
+        "utan_natverk.csv: the file names no network (no or empty 'nätverk' column) and 2 networks "
+        "(annat, skl-ifo) in networks.yaml list all its 1 kommuner; add a nätverk column naming the network"
+    ) in err
+    assert hashes(warehouse) == before
+
+
+def test_csv_defuses_a_formula_like_measure_name_json_keeps_it(
+    warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(["load", "files", _file(tmp_path, "skl.csv", SKL.format(v=12)), "--warehouse", str(warehouse)])
+        == 0
+    )
+    capsys.readouterr()
+    text = _compare(warehouse, "skl-ifo", "csv", capsys)
+    frame = pl.read_csv(io.StringIO(text), schema_overrides={"municipality_id": pl.String}).filter(
+        pl.col("kpi_id") == "VNB1"
+    )
+    assert frame["kpi_title"].to_list() == ["'" + FORMULA]
+    assert frame["value"].dtype == pl.Float64 and frame["delta_prev_year"].dtype in (pl.Float64, pl.String)
+    (row,) = [r for r in json.loads(_compare(warehouse, "skl-ifo", "json", capsys)) if r["kpi_id"] == "VNB1"]
+    assert row["kpi_title"] == FORMULA
