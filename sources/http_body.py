@@ -16,8 +16,8 @@ import requests
 from sources.env import parse_env
 
 ENV_VAR = "JAMFOR_MAX_RESPONSE_BYTES"
-# Kolada's largest page (5,000 data items with their gender rows) is about 2 MB; 64 MiB leaves room for
-# any honest page and still bounds what one hostile reply can take.
+# Kolada's largest page (the /kpi catalogue, 5,000 items with descriptions) is about 3.8 MB; 64 MiB
+# leaves room for any honest page and still bounds what one hostile reply can take.
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 CHUNK_BYTES = 64 * 1024
 
@@ -29,7 +29,7 @@ class BodyTooLarge(ValueError):
         self.limit = limit
         self.seen = seen
         what = f"Content-Length {seen:,} is" if declared else "the body grew"
-        super().__init__(f"{what} over the {limit:,}-byte ceiling ({ENV_VAR}); nothing of it is kept")
+        super().__init__(f"{what} over the {limit:,}-byte ceiling ({ENV_VAR})")
 
 
 def max_response_bytes(environ: Mapping[str, str] | None = None) -> int:

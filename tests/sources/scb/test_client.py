@@ -141,3 +141,17 @@ def test_bad_config_is_named(server: HTTPServer, tmp_path: Path) -> None:
     replay = PxWebReplay(server, config_overrides={"maxDataCells": 0})
     with pytest.raises(ValueError, match="maxDataCells must be a positive number"):
         client(replay, tmp_path).limits()
+
+
+def test_an_answer_over_the_byte_ceiling_is_refused_and_not_stored(
+    server: HTTPServer, tmp_path: Path
+) -> None:
+    # SCB builds every URL from its settings and follows no links; its answers share Kolada's ceiling
+    replay = PxWebReplay(server)
+    scb = client(replay, tmp_path, max_response_bytes=4096)
+    with pytest.raises(
+        SourcePostError, match=r"Content-Length [\d,]+ is over the 4,096-byte ceiling"
+    ) as info:
+        scb.data("TAB6471", full_selection())
+    assert str(info.value).startswith("POST ") and not info.value.transient
+    assert not list((tmp_path / "raw").rglob("*.json"))
