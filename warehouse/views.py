@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import duckdb
 
 from warehouse.ddl import literal, quote
+from warehouse.spec import table as table_spec
 
 # The Kolada flow that re-reads every record of its scope: a record it no longer rejects is fixed.
 FULL_REFRESH_FLOW = "kolada-yearly"
@@ -31,13 +32,28 @@ class View:
         return f"{self.schema}.{self.name}"
 
 
+# file-fed tables: their quarantine rows' natural key is the key columns joined by '/'
+FILE_ENTITIES = ("network_measure", "population", "register_value")
+
+
+def _stored_later(entity: str) -> str:
+    """SQL: the quarantined key `q` has since been stored in core.<entity> by a later load."""
+    spec = table_spec(f"core.{entity}")
+    key = ", ".join(f"CAST(h.{quote(k)} AS VARCHAR)" for k in spec.key)
+    return (
+        f"EXISTS (SELECT 1 FROM core.{quote(entity)} AS h WHERE q.entity = '{entity}' "
+        "AND h.valid_to IS NULL AND NOT h.is_deleted AND h.valid_from > q.quarantined_at "
+        f"AND concat_ws('/', {key}) = q.natural_key)"
+    )
+
+
 QUARANTINE_CURRENT = View(
     "meta",
     "quarantine_current",
     "What is quarantined as of the newest load: one row per (source, entity, natural_key), its newest "
     "rejection. A record rejected before the newest completed full refresh of its source "
     f"(flow {FULL_REFRESH_FLOW}) and not rejected again by it is no longer shown, nor is a file's row "
-    "once a corrected delivery superseded the file. meta.quarantine keeps every run's rows.",
+    "once a later delivery stored its key or superseded the file. meta.quarantine keeps every run's rows.",
     f"""
 WITH ranked AS (
     SELECT q.*, coalesce(r.started_at, q.quarantined_at) AS run_started_at,
@@ -65,6 +81,7 @@ WHERE q.newest = 1
       WHERE lf.run_id = q.run_id AND lf.superseded_by IS NOT NULL
         AND starts_with(q.failed_check, regexp_extract(lf.path, '[^/]+$') || ', row ')
   )
+  AND NOT ({" OR ".join(_stored_later(e) for e in FILE_ENTITIES)})
 """,
     (
         ("source", "Source system, e.g. 'kolada', 'network', 'scb'."),

@@ -159,3 +159,23 @@ def test_csv_defuses_a_formula_like_measure_name_json_keeps_it(
     assert frame["value"].dtype == pl.Float64 and frame["delta_prev_year"].dtype in (pl.Float64, pl.String)
     (row,) = [r for r in json.loads(_compare(warehouse, "skl-ifo", "json", capsys)) if r["kpi_id"] == "VNB1"]
     assert row["kpi_title"] == FORMULA
+
+
+def test_quarantine_current_follows_the_newest_delivery_of_a_file(
+    warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = SKL.format(v="tolv")  # 0561's value is not a number
+    wh = ["--warehouse", str(warehouse)]
+    current = "SELECT natural_key, failed_check FROM meta.quarantine_current WHERE source = 'network'"
+    for _ in range(3):  # the same file three times: loaded once, then skipped
+        assert main(["load", "files", _file(tmp_path, "skl.csv", bad), *wh]) == 0
+    assert query(warehouse, current).rows() == [
+        (
+            "skl-ifo/VNB1/0561/2023",
+            "skl.csv, row 2: column 'värde': not a number or status marker (got 'tolv')",
+        )
+    ]
+    assert main(["load", "files", _file(tmp_path, "skl_rättad.csv", SKL.format(v=12)), *wh]) == 0
+    assert query(warehouse, current).rows() == []
+    assert query(warehouse, "SELECT count(*) FROM meta.quarantine WHERE source = 'network'").rows() == [(1,)]
+    capsys.readouterr()
