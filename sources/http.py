@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -65,6 +66,31 @@ class SourceHTTPError(RuntimeError):
         if self.body_excerpt:
             text += f": {self.body_excerpt}"
         return " ".join(text.split())
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of a URL, lower-cased, the default port filled in (-1: unparseable)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or _DEFAULT_PORTS.get(scheme)
+    except ValueError:
+        port = -1
+    return scheme, (parts.hostname or "").lower(), port
+
+
+class _SameOriginSession(requests.Session):
+    """Follows a redirect only to the same scheme, host and port; any other is left unfollowed, so an
+    upstream cannot steer the client to another address with a 3xx either."""
+
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        target = super().get_redirect_target(resp)
+        if target is None or origin(urljoin(resp.url, target)) != origin(resp.url):
+            return None
+        return target
 
 
 def excerpt(body: bytes) -> str:
@@ -217,7 +243,7 @@ class HttpClient:
     def _session(self) -> requests.Session:
         session = getattr(self._local, "session", None)
         if session is None:
-            session = requests.Session()
+            session = _SameOriginSession()
             session.headers.update({"User-Agent": self.user_agent, "Accept": "application/json"})
             self._local.session = session
         return session
@@ -292,6 +318,11 @@ class HttpClient:
         if status in RETRY_STATUSES:
             retry_after = parse_retry_after(resp.headers.get("Retry-After")) if status == 429 else None
             return _Attempt(f"http_{status}", "", True, status, body, retry_after)
+        if 300 <= status < 400 and resp.headers.get("Location"):
+            target = urljoin(resp.url, resp.headers["Location"])
+            scheme, host, port = origin(resp.url)
+            detail = f"to {target} not followed: it leaves {scheme}://{host}:{port}"
+            return _Attempt("redirect", detail, False, status, body)
         if not 200 <= status < 300:
             return _Attempt(f"http_{status}", "", False, status, body)
         try:

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from typing import Protocol
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
-from sources.http import JsonResponse, SourceHTTPError, excerpt
+from sources.http import JsonResponse, SourceHTTPError, excerpt, origin
 
 from .settings import API_MAX_PER_PAGE
 
@@ -52,30 +52,16 @@ class OffBaseError(PagingError):
         )
 
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def _origin(url: str) -> tuple[str, str, int | None, str]:
-    """(scheme, host, port, path) with the scheme and host lower-cased and default ports filled in."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    try:
-        port = parts.port or _DEFAULT_PORTS.get(scheme)
-    except ValueError:
-        port = -1  # an unparseable port never matches
-    return scheme, (parts.hostname or "").lower(), port, parts.path
-
-
 def under_base(url: str, base_url: str) -> bool:
     """Whether `url` has the base URL's scheme, host and port and a path at or below the base path.
 
     Dot segments ("..", also percent-encoded) are refused outright: a server may resolve them after
     the prefix check and land elsewhere.
     """
-    scheme, host, port, path = _origin(url)
-    b_scheme, b_host, b_port, b_path = _origin(base_url)
-    if (scheme, host, port) != (b_scheme, b_host, b_port) or scheme not in _DEFAULT_PORTS:
+    scheme, _, _ = origin(url)
+    if origin(url) != origin(base_url) or scheme not in ("http", "https"):
         return False
+    path, b_path = urlsplit(url).path, urlsplit(base_url).path
     if any(seg in (".", "..") for seg in unquote(path).split("/")):
         return False
     prefix = b_path.rstrip("/")

@@ -292,3 +292,23 @@ def test_parse_retry_after() -> None:
     assert parse_retry_after("Sun, 22 Nov 2026 09:00:00 GMT", now=now) == 0.0
     assert parse_retry_after(None) is None
     assert parse_retry_after("soon") is None
+
+
+def test_a_redirect_to_another_host_is_not_followed(httpserver: HTTPServer) -> None:
+    elsewhere = f"http://127.0.0.2:{httpserver.port}/v3/secret"
+    httpserver.expect_request("/v3/kpi").respond_with_response(
+        Response(status=302, headers={"Location": elsewhere})
+    )
+    httpserver.expect_request("/v3/moved").respond_with_response(
+        Response(status=301, headers={"Location": "/v3/municipality"})
+    )
+    httpserver.expect_request("/v3/municipality").respond_with_data(BODY, content_type="application/json")
+    client = make_client(Sleeps())
+    with pytest.raises(SourceHTTPError) as info:
+        client.get_json(httpserver.url_for("/v3/kpi"))
+    text = str(info.value)
+    assert "HTTP 302 after 1 attempt" in text and f"redirect: to {elsewhere} not followed" in text, text
+    assert not info.value.transient
+    assert [r.path for r, _ in httpserver.log] == ["/v3/kpi"]
+    # a redirect on the same host, scheme and port is followed as before
+    assert client.get_json(httpserver.url_for("/v3/moved")).body == BODY
