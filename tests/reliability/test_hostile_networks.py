@@ -102,8 +102,8 @@ def test_two_networks_one_measure_id_then_a_correction(
     code, out, err = _run(["load", "files", skl, annat, *wh], capsys)
     assert code == 0, err
     assert (
-        "annat.csv - network 'annat' assumed: the file names none (nätverk), and it is the only network "
-        "in networks.yaml listing all 3 kommuner of the file" in out
+        "annat.csv - network 'annat' assumed: the file names no network (no or empty 'nätverk' column), "
+        "and it is the only network in networks.yaml listing all 3 kommuner of the file" in out
     )
     current = (
         "SELECT network, value FROM core.network_measure WHERE municipality_id = '0561' AND valid_to IS NULL"

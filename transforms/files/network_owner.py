@@ -58,13 +58,16 @@ def assign_network(frame: pl.DataFrame, networks: pl.DataFrame, label: str) -> t
         notes.insert(
             0, f"network '{assumed}' for rows with an empty {label}: the only network the file names"
         )
+    elif named["municipality_id"].drop_nulls().is_empty():
+        # no row has a known kommun: every row is quarantined for that, a network would change nothing
+        return named.with_columns(pl.lit(None, pl.String).alias(ERROR_COL)), notes
     else:
         assumed = _only_network_of(named, networks, label)
         kommuner = named["municipality_id"].drop_nulls().n_unique()
         notes.insert(
             0,
-            f"network '{assumed}' assumed: the file names none ({label}), and it is the only network "
-            f"in networks.yaml listing all {kommuner} kommuner of the file",
+            f"network '{assumed}' assumed: the file names no network (no or empty '{label}' column), "
+            f"and it is the only network in networks.yaml listing all {kommuner} kommuner of the file",
         )
     return named.with_columns(
         pl.col("network").fill_null(assumed), pl.lit(None, pl.String).alias(ERROR_COL)

@@ -97,8 +97,8 @@ def test_a_file_without_network_gets_the_only_network_listing_its_kommuner(
     result = _load(tmp_path, text, reference)
     assert result.valid["network"].to_list() == ["norr", "norr"]
     assert result.notes[0] == (
-        "network 'norr' assumed: the file names none (nätverk), and it is the only network in "
-        "networks.yaml listing all 2 kommuner of the file"
+        "network 'norr' assumed: the file names no network (no or empty 'nätverk' column), and it is "
+        "the only network in networks.yaml listing all 2 kommuner of the file"
     )
 
 
@@ -124,3 +124,13 @@ def test_no_network_and_no_single_candidate_refuses_the_file(tmp_path: Path, ref
         _load(tmp_path, text, reference)
     with pytest.raises(NetworkNotNamed, match=r"and no network in networks.yaml lists all its 1 kommuner"):
         _load(tmp_path, text, reference, NETWORKS.head(0))
+
+
+def test_a_file_whose_kommuner_are_all_unknown_quarantines_its_rows(
+    tmp_path: Path, reference: pl.DataFrame
+) -> None:
+    result = _load(tmp_path, "Kommun;Mått;Period;Värde\nAtlantis;BT1;2024;1\n", reference)
+    assert result.valid.height == 0
+    assert result.quarantine["failed_check"].to_list() == [
+        "natverk.csv, row 2: column 'Kommun': unknown region name 'Atlantis'"
+    ]
