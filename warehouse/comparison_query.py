@@ -14,6 +14,8 @@ from warehouse.publish import connect_readonly
 from warehouse.spec import TABLES
 
 PEER_SET_KINDS = ("liknande", "kommungrupp", "lan", "riket", "network")
+# What rank 1 means (the rank_order column): a neutral KPI has no best, it is ranked in value order.
+BEST_RANK, NEUTRAL_RANK = "1 = bäst", "1 = högst värde"
 
 
 class LookupProblem(LookupError):
@@ -101,7 +103,9 @@ def comparison_rows(
     _check_filter(con, wanted)
     return con.sql(
         """
-        SELECT c.* FROM mart.municipality_comparison AS c
+        SELECT c.*,
+               CASE WHEN c.direction = 'neutral' THEN $neutral_rank ELSE $best_rank END AS rank_order
+        FROM mart.municipality_comparison AS c
         LEFT JOIN core.ref_kpi_peer_area AS a ON a.kpi_id = c.kpi_id
         WHERE c.municipality_id = $m AND c.gender = $gender
           AND ($kpis IS NULL OR list_contains($kpis, c.kpi_id))
@@ -122,6 +126,8 @@ def comparison_rows(
             "kind": wanted.peer_kind,
             "network": wanted.network,
             "year": wanted.year,
+            "neutral_rank": NEUTRAL_RANK,
+            "best_rank": BEST_RANK,
         },
     ).pl()
 

@@ -495,8 +495,9 @@ COMPARISON_TABLES: tuple[Table, ...] = (
                 "rank_in_peers",
                 "BIGINT",
                 OWN + "rank of the kommun among itself and its peers with a value: 1 + the number of peers "
-                "strictly better by direction (higher value for neutral KPIs), so ties share the best "
-                "rank; NULL when the kommun's value is NULL.",
+                "strictly better by direction, so ties share the best "
+                "rank; NULL when the kommun's value is NULL. A neutral KPI has no better direction: "
+                "its rank is value order, 1 = the highest value (1 = högst värde, never 'best').",
             ),
             _c(
                 "n_ranked",
@@ -519,15 +520,17 @@ COMPARISON_TABLES: tuple[Table, ...] = (
             _c(
                 "national_rank",
                 "BIGINT",
-                OWN + "rank among all kommuner with a value this year, 1 = best by direction (highest for "
-                "neutral KPIs), ties share the best rank; NULL when value is NULL.",
+                OWN + "rank among all kommuner with a value this year, 1 = best by direction (neutral KPIs: "
+                "value order, 1 = the highest value, not 'best'), ties share the best rank; NULL when "
+                "value is NULL.",
             ),
             _c("n_national", "BIGINT", OWN + "kommuner with a non-NULL value this year (ranked nationally)."),
             _c(
                 "national_percentile",
                 "DOUBLE",
                 OWN + "100 × (n_national − national_rank) / (n_national − 1): share of the other ranked "
-                "kommuner that are not better; 100 = best. NULL when value is NULL or n_national < 2.",
+                "kommuner that are not better; 100 = best (neutral KPIs: 100 = the highest value). NULL "
+                "when value is NULL or n_national < 2.",
             ),
             _c("direction", "VARCHAR", "higher, lower or neutral (core.ref_kpi_direction; else neutral)."),
             _c(
