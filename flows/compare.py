@@ -224,6 +224,10 @@ def compare(args: argparse.Namespace) -> int:
         print_tables(console, name, code, rows)
         if rows.height and per_capita is not None:
             print_per_capita(console, name, code, per_capita)
+        if args.area:
+            from flows.compare_areas import show_areas
+
+            show_areas(console, paths.warehouse, code, wanted)
     return 0
 
 
@@ -240,7 +244,8 @@ def export(args: argparse.Namespace) -> int:
 
 
 def print_demo_comparison(warehouse: Path, console: Console, municipality: str = "0561") -> None:
-    """The demo's closing look: a kommun (Åtvidaberg) against its network and its Liknande kommuner IFO."""
+    """The demo's closing look: a kommun (Åtvidaberg) against its network and its Liknande kommuner IFO,
+    then its Öppna jämförelser areas (share positive, the year before)."""
     from warehouse.comparison_query import ComparisonFilter
     from warehouse.comparison_query import compare as query
 
@@ -250,3 +255,6 @@ def print_demo_comparison(warehouse: Path, console: Console, municipality: str =
     ):
         code, name, rows = query(warehouse, municipality, wanted)
         print_tables(console, name, code, rows)
+    from flows.compare_areas import show_areas
+
+    show_areas(console, warehouse, municipality, ComparisonFilter())

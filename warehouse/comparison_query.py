@@ -83,10 +83,13 @@ def _check_filter(con: duckdb.DuckDBPyConnection, wanted: ComparisonFilter) -> N
         if missing:
             raise LookupProblem(f"no comparison rows for KPI {', '.join(missing)} in this warehouse")
     if wanted.area is not None:
+        # a Liknande area, an operating area, or an ÖJ area (its title or KPI group id)
         areas = _known(
             con,
             "SELECT DISTINCT peer_area FROM core.ref_kpi_peer_area UNION "
             "SELECT DISTINCT operating_area FROM core.ref_kpi_peer_area WHERE operating_area IS NOT NULL "
+            "UNION SELECT DISTINCT oj_area FROM core.ref_oj_factor WHERE coding_status = 'parsed' "
+            "UNION SELECT DISTINCT kpi_group_id FROM core.ref_oj_factor WHERE coding_status = 'parsed' "
             "ORDER BY 1",
         )
         if wanted.area.lower() not in {a.lower() for a in areas}:
@@ -109,7 +112,9 @@ def comparison_rows(
         LEFT JOIN core.ref_kpi_peer_area AS a ON a.kpi_id = c.kpi_id
         WHERE c.municipality_id = $m AND c.gender = $gender
           AND ($kpis IS NULL OR list_contains($kpis, c.kpi_id))
-          AND ($area IS NULL OR lower(a.peer_area) = lower($area) OR lower(a.operating_area) = lower($area))
+          AND ($area IS NULL OR lower(a.peer_area) = lower($area) OR lower(a.operating_area) = lower($area)
+               OR c.kpi_id IN (SELECT kpi_id FROM core.ref_oj_factor WHERE coding_status = 'parsed'
+                               AND lower($area) IN (lower(oj_area), lower(kpi_group_id))))
           AND ($kind IS NULL OR c.peer_set_kind = $kind)
           AND ($network IS NULL OR lower(c.peer_set_id) = 'network:' || lower($network))
           AND ($year IS NULL OR c.year = $year)
