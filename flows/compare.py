@@ -16,6 +16,7 @@ from rich.table import Table
 from flows.config import Paths
 from flows.csv_out import spreadsheet_csv
 from flows.scope import ScopeError, parse_kpis
+from warehouse.comparison_query import NEUTRAL_RANK
 
 if TYPE_CHECKING:
     from warehouse.per_capita_query import PerCapita
@@ -24,7 +25,8 @@ EXIT_USAGE = 2
 FOOTER = (
     "Källa: Kolada: value, Riket. Egen bearbetning (not Kolada): peer mean, rank, colour, Δ year, "
     "median (of all kommuner, shown beside Riket, never in its place). Peers are the set's other "
-    "kommuner; rank 1 = best (highest value for neutral KPIs)."
+    "kommuner; rank 1 = bäst by the KPI's direction. A neutral KPI (cost, volume, context: no better "
+    "direction) is ranked in value order, 1 = högst värde, and gets no colour."
 )
 NETWORK_FOOTER = (
     "A network's own measures (KPI = the network's measure id): Källa: nätverkets egen fil "
@@ -37,7 +39,8 @@ PER_CAPITA_FOOTER = (
     "Egen bearbetning (jamfor), ej Kolada: per 1000 inv (value / population × 1000) and every peer set "
     "row: the summed values and populations of the peers that have both (peers: used av all)."
 )
-COLOUR_STYLE = {"green": "green", "yellow": "yellow", "red": "red", "grey": "dim", "neutral": "blue"}
+# a neutral KPI has no best: its rank is value order (NEUTRAL_RANK) and it is shown without a colour
+COLOUR_STYLE = {"green": "green", "yellow": "yellow", "red": "red", "grey": "dim"}
 
 
 def _number(value: float | None, *, signed: bool = False) -> str:
@@ -71,8 +74,14 @@ def _peers(text: str | None) -> tuple[str | None, str | None]:
 
 def display_frame(rows: pl.DataFrame) -> pl.DataFrame:
     """The columns of the readable table, formatted as text (rank as "3 av 7")."""
-    rank = pl.when(pl.col("rank_in_peers").is_not_null()).then(
-        pl.format("{} av {}", "rank_in_peers", "n_ranked")
+    ranked = pl.format("{} av {}", "rank_in_peers", "n_ranked")
+    neutral = pl.col("direction") == "neutral"
+    rank = (
+        pl.when(pl.col("rank_in_peers").is_null())
+        .then(None)
+        .when(neutral)
+        .then(pl.format("{} ({})", ranked, pl.lit(NEUTRAL_RANK)))
+        .otherwise(ranked)
     )
     return rows.select(
         "peer_set_kind",
@@ -82,7 +91,7 @@ def display_frame(rows: pl.DataFrame) -> pl.DataFrame:
         pl.col("value").alias("value"),
         pl.col("peer_mean").alias("peer mean"),
         rank.fill_null("–").alias("rank"),
-        pl.col("colour_band").alias("colour"),
+        pl.when(neutral).then(pl.lit("–")).otherwise(pl.col("colour_band")).alias("colour"),
         pl.col("delta_prev_year").alias("Δ year"),
         pl.col("national_value").alias("Riket"),
         pl.col("national_kommun_median").alias("median"),
@@ -216,6 +225,10 @@ def compare(args: argparse.Namespace) -> int:
         print_tables(console, name, code, rows)
         if rows.height and per_capita is not None:
             print_per_capita(console, name, code, per_capita)
+        if args.area:
+            from flows.compare_areas import show_areas
+
+            show_areas(console, paths.warehouse, code, wanted)
     return 0
 
 
@@ -232,7 +245,8 @@ def export(args: argparse.Namespace) -> int:
 
 
 def print_demo_comparison(warehouse: Path, console: Console, municipality: str = "0561") -> None:
-    """The demo's closing look: a kommun (Åtvidaberg) against its network and its Liknande kommuner IFO."""
+    """The demo's closing look: a kommun (Åtvidaberg) against its network and its Liknande kommuner IFO,
+    then its Öppna jämförelser areas (share positive, the year before)."""
     from warehouse.comparison_query import ComparisonFilter
     from warehouse.comparison_query import compare as query
 
@@ -242,3 +256,6 @@ def print_demo_comparison(warehouse: Path, console: Console, municipality: str =
     ):
         code, name, rows = query(warehouse, municipality, wanted)
         print_tables(console, name, code, rows)
+    from flows.compare_areas import show_areas
+
+    show_areas(console, warehouse, municipality, ComparisonFilter())

@@ -15,13 +15,17 @@ DEMO_MUNICIPALITY = "0561"  # Åtvidaberg, the example of the comparison network
 def run_demo(paths: Paths, console: Console) -> int:
     """Start the replay server, run the yearly load of the demo scope, print a few mart rows."""
     from flows import kolada_flows
+    from flows.scope import load_scope
     from sources.kolada.replay.server import ReplayServer
     from warehouse.query import kpi_value_sample
 
     started = time.perf_counter()
     with ReplayServer(port=0) as server:
         console.print(f"demo: replay of Kolada v3 (real values, bundled snapshot) at {server.base_url}")
-        console.print("demo: running the yearly flow on the demo scope (13 KPIs, all units, all years)")
+        n_kpis = len(load_scope("demo").kpis)
+        console.print(
+            f"demo: running the yearly flow on the demo scope ({n_kpis} KPIs, all units, all years)"
+        )
         result = kolada_flows.yearly(
             scope="demo",
             kolada_url=server.base_url,
@@ -30,7 +34,7 @@ def run_demo(paths: Paths, console: Console) -> int:
         )
     summary = result["summary"]
     console.print(result["report"])
-    rows = kpi_value_sample(paths.warehouse, municipality_id=DEMO_MUNICIPALITY, limit=13)
+    rows = kpi_value_sample(paths.warehouse, municipality_id=DEMO_MUNICIPALITY, limit=n_kpis)
     table = Table(
         title=f"mart.kpi_value: Åtvidaberg ({DEMO_MUNICIPALITY}), latest year, totals — Källa: Kolada"
     )

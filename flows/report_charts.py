@@ -28,7 +28,8 @@ BANDS: dict[str, tuple[str, str]] = {
     "green": ("#2e7d32", "bland de 25 % bästa kommunerna i riket"),
     "yellow": ("#c99700", "bland de 50 % i mitten av kommunerna i riket"),
     "red": ("#c62828", "bland de 25 % sämsta kommunerna i riket"),
-    "neutral": ("#0b5cad", "ingen färgsättning: måttet har ingen bättre riktning (kostnad, volym, kontext)"),
+    # no colour: the kommun's mark is plain ink, as text is; never a colour that reads as a grade
+    "neutral": ("#222222", "ingen färgsättning: måttet har ingen bättre riktning (kostnad, volym, kontext)"),
     "grey": ("#8a8a8a", "värde saknas"),
 }
 KIND_LABELS = {
@@ -96,7 +97,7 @@ def peer_chart(members: pl.DataFrame, row: Mapping[str, Any], name: str) -> alt.
     x = alt.X("värde:Q", title=f"Värde {row['year']}", axis=alt.Axis(tickCount=5))
     base = alt.Chart(frame)
     if frame.height <= BAR_LIMIT:
-        # best first by the KPI's direction (neutral: highest first, as the mart ranks); an explicit
+        # best first by the KPI's direction (neutral: value order, highest first, as ranked); an explicit
         # list, because a sort by field is dropped when the layers' data differ
         order = frame.sort("värde", descending=row.get("direction") != "lower", maintain_order=True)
         y = alt.Y(

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flows.report_charts import BANDS
+from warehouse.comparison_query import NEUTRAL_RANK
 from warehouse.network_comparison import NETWORK_SOURCE
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -20,7 +21,7 @@ KOLADA = '<span class="src">Källa: Kolada</span>'
 NETWORK = '<span class="src">Källa: nätverkets egen fil</span>'
 OWN = '<span class="src">egen bearbetning</span>'
 DIRECTIONS = {"higher": "högre värde är bättre", "lower": "lägre värde är bättre"}
-BAND_NAMES = {"green": "Grön", "yellow": "Gul", "red": "Röd", "neutral": "Neutral", "grey": "Grå"}
+BAND_NAMES = {"green": "Grön", "yellow": "Gul", "red": "Röd", "neutral": "Ingen färg", "grey": "Grå"}
 
 CSS = """
 *{box-sizing:border-box}
@@ -102,10 +103,11 @@ def when(moment: datetime | None) -> str:
 
 
 def rank(row: Mapping[str, Any]) -> str:
-    """'3 av 7', or '–' when the kommun has no value (and so no rank)."""
+    """'3 av 7', '3 av 7 (1 = högst värde)' for a neutral KPI, or '–' when the kommun has no value."""
     if row["rank_in_peers"] is None:
         return "–"
-    return f"{row['rank_in_peers']} av {row['n_ranked']}"
+    text = f"{row['rank_in_peers']} av {row['n_ranked']}"
+    return f"{text} ({NEUTRAL_RANK})" if row.get("direction") == "neutral" else text
 
 
 def chip(band: str | None) -> str:
@@ -162,6 +164,11 @@ def kpi_section(rows: Sequence[Mapping[str, Any]], peer_svgs: Sequence[str], tre
         "trend",
     )
     band = first["colour_band"] if first["colour_band"] in BANDS else "grey"
+    order = (
+        f"i värdeordning, {NEUTRAL_RANK}: måttet har ingen bättre riktning"
+        if first["direction"] == "neutral"
+        else "1 = bäst"
+    )
     direction = DIRECTIONS.get(first["direction"])
     meaning = BANDS[band][1] + (f" ({direction})" if direction and band != "grey" else "")
     # a network's own measure (core.network_measure) is not Kolada's: name its source, show no Riket
@@ -177,7 +184,7 @@ def kpi_section(rows: Sequence[Mapping[str, Any]], peer_svgs: Sequence[str], tre
 <p>{chip(band)} {esc(meaning)}. Förändring från föregående år:
  {number(first["delta_prev_year"], signed=True)} {OWN}</p>
 {peer_table}
-<p class="src">Placering (1 = bäst), snitt av de övriga kommunernas värden och förändring från föregående
+<p class="src">Placering ({order}), snitt av de övriga kommunernas värden och förändring från föregående
  år: egen bearbetning. {values_from}</p>
 <div class="charts">{charts}{trend}</div>
 </section>"""
@@ -248,6 +255,8 @@ def page(*, name: str, code: str, selection: str, loaded: str, fetched: str, bod
  mitten, röd bland de 25 % sämsta, utifrån nyckeltalets riktning.</p></header>
 {body}
 <footer class="src"><p>Skapad med jamfor ur {esc(code)}s rader i mart.municipality_comparison och
- mart.area_summary. Placering 1 = bäst; "3 av 7" räknar kommunen och de jämförda kommunerna med värde.</p>
+ mart.area_summary. Placering 1 = bäst efter nyckeltalets riktning; neutrala nyckeltal (kostnad, volym,
+ kontext) har ingen bästa och placeras i värdeordning, 1 = högst värde, utan färg. "3 av 7" räknar kommunen
+ och de jämförda kommunerna med värde.</p>
 </footer></main></body></html>
 """

@@ -14,6 +14,8 @@ from warehouse.publish import connect_readonly
 from warehouse.spec import TABLES
 
 PEER_SET_KINDS = ("liknande", "kommungrupp", "lan", "riket", "network")
+# What rank 1 means (the rank_order column): a neutral KPI has no best, it is ranked in value order.
+BEST_RANK, NEUTRAL_RANK = "1 = bäst", "1 = högst värde"
 
 
 class LookupProblem(LookupError):
@@ -81,10 +83,13 @@ def _check_filter(con: duckdb.DuckDBPyConnection, wanted: ComparisonFilter) -> N
         if missing:
             raise LookupProblem(f"no comparison rows for KPI {', '.join(missing)} in this warehouse")
     if wanted.area is not None:
+        # a Liknande area, an operating area, or an ÖJ area (its title or KPI group id)
         areas = _known(
             con,
             "SELECT DISTINCT peer_area FROM core.ref_kpi_peer_area UNION "
             "SELECT DISTINCT operating_area FROM core.ref_kpi_peer_area WHERE operating_area IS NOT NULL "
+            "UNION SELECT DISTINCT oj_area FROM core.ref_oj_factor WHERE coding_status = 'parsed' "
+            "UNION SELECT DISTINCT kpi_group_id FROM core.ref_oj_factor WHERE coding_status = 'parsed' "
             "ORDER BY 1",
         )
         if wanted.area.lower() not in {a.lower() for a in areas}:
@@ -101,11 +106,15 @@ def comparison_rows(
     _check_filter(con, wanted)
     return con.sql(
         """
-        SELECT c.* FROM mart.municipality_comparison AS c
+        SELECT c.*,
+               CASE WHEN c.direction = 'neutral' THEN $neutral_rank ELSE $best_rank END AS rank_order
+        FROM mart.municipality_comparison AS c
         LEFT JOIN core.ref_kpi_peer_area AS a ON a.kpi_id = c.kpi_id
         WHERE c.municipality_id = $m AND c.gender = $gender
           AND ($kpis IS NULL OR list_contains($kpis, c.kpi_id))
-          AND ($area IS NULL OR lower(a.peer_area) = lower($area) OR lower(a.operating_area) = lower($area))
+          AND ($area IS NULL OR lower(a.peer_area) = lower($area) OR lower(a.operating_area) = lower($area)
+               OR c.kpi_id IN (SELECT kpi_id FROM core.ref_oj_factor WHERE coding_status = 'parsed'
+                               AND lower($area) IN (lower(oj_area), lower(kpi_group_id))))
           AND ($kind IS NULL OR c.peer_set_kind = $kind)
           AND ($network IS NULL OR lower(c.peer_set_id) = 'network:' || lower($network))
           AND ($year IS NULL OR c.year = $year)
@@ -122,6 +131,8 @@ def comparison_rows(
             "kind": wanted.peer_kind,
             "network": wanted.network,
             "year": wanted.year,
+            "neutral_rank": NEUTRAL_RANK,
+            "best_rank": BEST_RANK,
         },
     ).pl()
 

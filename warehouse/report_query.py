@@ -79,19 +79,44 @@ def trend_rows(con: duckdb.DuckDBPyConnection, code: str, rows: pl.DataFrame, ge
     ).pl()
 
 
-def area_rows(con: duckdb.DuckDBPyConnection, code: str, year: int | None) -> pl.DataFrame:
-    """mart.area_summary of the kommun: per ÖJ area the chosen (else latest) year and the year before."""
+def area_rows(
+    con: duckdb.DuckDBPyConnection, code: str, year: int | None, area: str | None = None
+) -> pl.DataFrame:
+    """mart.area_summary of the kommun: per ÖJ area the chosen (else latest) year and the year before.
+
+    `area` keeps the ÖJ areas named by it (title or group id) or with a factor KPI in that area
+    (the KPI's Liknande area or operating area, as `compare --area` filters KPIs).
+    """
     return con.sql(
         """
+        WITH wanted AS (
+            SELECT f.kpi_group_id FROM core.ref_oj_factor AS f
+            LEFT JOIN core.ref_kpi_peer_area AS a ON a.kpi_id = f.kpi_id
+            WHERE f.coding_status = 'parsed' AND lower($area) IN (
+                lower(f.oj_area), lower(f.kpi_group_id), lower(a.peer_area), lower(a.operating_area))
+        )
         SELECT oj_group_id, oj_area, year, n_factors, n_answered, n_positive, share_positive,
                year = shown AS is_current
         FROM (SELECT *, coalesce($year, max(year) OVER (PARTITION BY oj_group_id)) AS shown
-              FROM mart.area_summary WHERE municipality_id = $m)
+              FROM mart.area_summary WHERE municipality_id = $m
+                AND ($area IS NULL OR oj_group_id IN (SELECT kpi_group_id FROM wanted)))
         WHERE year IN (shown, shown - 1)
         ORDER BY oj_area, oj_group_id, year
         """,
-        params={"m": code, "year": year},
+        params={"m": code, "year": year, "area": area},
     ).pl()
+
+
+def area_summary(
+    warehouse_path: Path, municipality: str, wanted: ComparisonFilter
+) -> tuple[str, str, pl.DataFrame]:
+    """(code, name, area_rows) for `jamfor compare --area` and the demo, read from the published file."""
+    con = connect_readonly(warehouse_path)
+    try:
+        code, name = resolve_municipality(con, municipality)
+        return code, name, area_rows(con, code, wanted.year, wanted.area)
+    finally:
+        con.close()
 
 
 def load_dates(con: duckdb.DuckDBPyConnection, code: str) -> tuple[datetime | None, datetime | None]:
@@ -123,7 +148,7 @@ def report_data(warehouse_path: Path, municipality: str, wanted: ComparisonFilte
             rows=rows,
             peers=peer_values(con, code, rows, wanted.gender),
             trend=trend_rows(con, code, rows, wanted.gender),
-            areas=area_rows(con, code, wanted.year),
+            areas=area_rows(con, code, wanted.year, wanted.area),
             loaded_at=loaded_at,
             fetched_at=fetched_at,
         )

@@ -368,26 +368,69 @@ COMPARISON_TABLES: tuple[Table, ...] = (
     Table(
         "core",
         "ref_oj_factor",
-        REF.format(file="oj_areas.yaml") + "one row per (kpi_group_id, kpi_id) of the Öppna jämförelser "
-        "KPI groups, with the answer coding parsed from the member title.",
+        REF.format(file="oj_areas.yaml") + "one row per (kpi_group_id, kpi_id, year_from) of the Öppna "
+        "jämförelser KPI groups: the answer coding read from the KPI's own title in the current "
+        "catalogue (core.kpi), one row per year range where the coding changed; members whose coding "
+        "cannot be read are listed with the reason and never counted.",
         (
             _c("kpi_group_id", "VARCHAR", "ÖJ KPI group (core.kpi_group), e.g. GKPI251.", True),
             _c("oj_area", "VARCHAR", "ÖJ area: the group title without 'Öppna jämförelser - '."),
             _c("kpi_id", "VARCHAR", KPI_ID, True),
-            _c("member_title", "VARCHAR", "Member title as published (carries the coding)."),
-            _c("coding", "VARCHAR", "The parenthesised answer coding, e.g. 'Ja=1, Nej=0'; NULL if none."),
+            _c("member_title", "VARCHAR", "Member title in the KPI group (may be older than kpi_title)."),
+            _c(
+                "coding", "VARCHAR", "The answer coding of this year range, e.g. 'Ja=1, Nej=0'; NULL if none."
+            ),
             _c(
                 "coding_status",
                 "VARCHAR",
-                "parsed (a factor, counted); not counted: year-dependent (coding changes by year), "
-                "reversed (Nej has the top code), unparsed (fewer than two codes) or no coding.",
+                "parsed (a factor, counted); not counted: unreadable (see reason), no coding (the title "
+                "has none: not a factor) or not in catalogue (no current title to read).",
             ),
-            _c("top_code", "INTEGER", "Highest code of the coding (the best answer)."),
-            _c("positive_min_code", "INTEGER", "Lowest code counted positive (top_code unless configured)."),
-            _c("positive_basis", "VARCHAR", "top code, or configured (oj_areas.yaml positive_min_code)."),
+            _c(
+                "top_code",
+                "INTEGER",
+                "Highest code of the coding (not always the best answer: see best_label).",
+            ),
+            _c(
+                "positive_min_code",
+                "INTEGER",
+                "Lowest code among the answers counted positive (core.ref_oj_answer.is_positive).",
+            ),
+            _c(
+                "positive_basis",
+                "VARCHAR",
+                "best label (only the best answer counts), or configured (oj_areas.yaml positive_min_code).",
+            ),
+            _c("kpi_title", "VARCHAR", "The KPI's title in the current catalogue, where the coding is read."),
+            _c("year_from", "INTEGER", "First data year of this coding; NULL = from the start."),
+            _c("year_to", "INTEGER", "Last data year of this coding; NULL = still current."),
+            _c(
+                "reason",
+                "VARCHAR",
+                "Why the row is not counted (unreadable coding, no coding, ...); NULL if parsed.",
+            ),
+            _c("scale", "VARCHAR", "The answer scale (oj_areas.yaml scales) the labels were ranked on."),
+            _c("best_label", "VARCHAR", "The best answer by its label, e.g. 'Ja' in (Ja=1, Nej=2)."),
         ),
         "reference",
-        ("kpi_group_id", "kpi_id"),
+        ("kpi_group_id", "kpi_id", "year_from"),
+    ),
+    Table(
+        "core",
+        "ref_oj_answer",
+        REF.format(file="oj_areas.yaml") + "one row per parsed ÖJ factor KPI, year range and answer code: "
+        "the answer's label, its rank on the scale and whether it counts as positive.",
+        (
+            _c("kpi_id", "VARCHAR", KPI_ID, True),
+            _c("year_from", "INTEGER", "First data year of the coding; NULL = from the start."),
+            _c("year_to", "INTEGER", "Last data year of the coding; NULL = still current."),
+            _c("code", "INTEGER", "The value Kolada stores for this answer.", True),
+            _c("label", "VARCHAR", "The answer as written in the title, e.g. 'Ja, för alla'."),
+            _c("label_rank", "INTEGER", "Level on the answer scale, 1 = best."),
+            _c("is_positive", "BOOLEAN", "True when the answer counts as positive in mart.area_summary."),
+        ),
+        "reference",
+        ("kpi_id", "year_from", "code"),
     ),
     Table(
         "mart",
@@ -453,8 +496,9 @@ COMPARISON_TABLES: tuple[Table, ...] = (
                 "rank_in_peers",
                 "BIGINT",
                 OWN + "rank of the kommun among itself and its peers with a value: 1 + the number of peers "
-                "strictly better by direction (higher value for neutral KPIs), so ties share the best "
-                "rank; NULL when the kommun's value is NULL.",
+                "strictly better by direction, so ties share the best "
+                "rank; NULL when the kommun's value is NULL. A neutral KPI has no better direction: "
+                "its rank is value order, 1 = the highest value (1 = högst värde, never 'best').",
             ),
             _c(
                 "n_ranked",
@@ -477,15 +521,17 @@ COMPARISON_TABLES: tuple[Table, ...] = (
             _c(
                 "national_rank",
                 "BIGINT",
-                OWN + "rank among all kommuner with a value this year, 1 = best by direction (highest for "
-                "neutral KPIs), ties share the best rank; NULL when value is NULL.",
+                OWN + "rank among all kommuner with a value this year, 1 = best by direction (neutral KPIs: "
+                "value order, 1 = the highest value, not 'best'), ties share the best rank; NULL when "
+                "value is NULL.",
             ),
             _c("n_national", "BIGINT", OWN + "kommuner with a non-NULL value this year (ranked nationally)."),
             _c(
                 "national_percentile",
                 "DOUBLE",
                 OWN + "100 × (n_national − national_rank) / (n_national − 1): share of the other ranked "
-                "kommuner that are not better; 100 = best. NULL when value is NULL or n_national < 2.",
+                "kommuner that are not better; 100 = best (neutral KPIs: 100 = the highest value). NULL "
+                "when value is NULL or n_national < 2.",
             ),
             _c("direction", "VARCHAR", "higher, lower or neutral (core.ref_kpi_direction; else neutral)."),
             _c(
@@ -518,7 +564,8 @@ COMPARISON_TABLES: tuple[Table, ...] = (
         "area_summary",
         "Öppna jämförelser factors summarised per kommun; one row per municipality_id, oj_group_id, year "
         "where the kommun has a row for a factor of the area (gender T). Factors are ÖJ KPI group "
-        "members with a parsed answer coding (core.ref_oj_factor). Counts are egen bearbetning.",
+        "members with a parsed answer coding (core.ref_oj_factor, per year range). Counts are egen "
+        "bearbetning.",
         (
             _c("municipality_id", "VARCHAR", "Kommun code."),
             _c("municipality_title", "VARCHAR", "Name of the kommun."),
@@ -526,15 +573,24 @@ COMPARISON_TABLES: tuple[Table, ...] = (
             _c("oj_area", "VARCHAR", "ÖJ area, e.g. Ekonomiskt bistånd."),
             _c("year", "INTEGER", "Data year."),
             _c("n_factors", "BIGINT", OWN + "factors of the area that some kommun answered this year."),
-            _c("n_answered", "BIGINT", OWN + "of those, factors with a non-NULL value for this kommun."),
+            _c(
+                "n_answered",
+                "BIGINT",
+                OWN + "of those, factors this kommun answered with a code of the year's coding.",
+            ),
             _c(
                 "n_positive",
                 "BIGINT",
-                OWN + "answered factors whose value is at least the factor's positive_min_code (the top "
-                "code unless configured: 'Ja, men inte för alla' does not count by default).",
+                OWN + "answered factors whose answer counts as positive (core.ref_oj_answer): the best "
+                "answer by its label unless configured ('Ja, men inte för alla' does not count by default).",
             ),
             _c("share_positive", "DOUBLE", OWN + "n_positive / n_answered; NULL when n_answered = 0."),
             _c("source_note", "VARCHAR", "Attribution: answers Källa: Kolada; counts egen bearbetning."),
+            _c(
+                "n_off_coding",
+                "BIGINT",
+                OWN + "values that are no answer code of the year's coding (not counted in n_answered).",
+            ),
         ),
         "mart",
         ("municipality_id", "oj_group_id", "year"),

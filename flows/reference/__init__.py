@@ -48,19 +48,27 @@ def reference_frames(inputs: ReferenceInputs, files: ReferenceFiles) -> dict[str
     rules, overrides = read_directions(files.directions)
     directions = derive_directions(inputs.kpis, rules, overrides, override_source=str(files.directions))
     area_rules, default_area = read_peer_areas(files.peer_areas)
-    groups, positive_min_code = read_oj_areas(files.oj_areas)
-    oj_members = inputs.kpi_group_members.filter(pl.col("kpi_group_id").is_in(groups)).select(
-        "kpi_group_id",
-        pl.col("group_title").str.strip_prefix(OJ_TITLE_PREFIX).alias("oj_area"),
-        "kpi_id",
-        "member_title",
+    oj = read_oj_areas(files.oj_areas)
+    # the coding is read from the KPI's own title in the current catalogue, not the group's member title
+    titles = inputs.kpis.select("kpi_id", pl.col("title").alias("kpi_title"))
+    oj_members = (
+        inputs.kpi_group_members.filter(pl.col("kpi_group_id").is_in(oj.groups))
+        .select(
+            "kpi_group_id",
+            pl.col("group_title").str.strip_prefix(OJ_TITLE_PREFIX).alias("oj_area"),
+            "kpi_id",
+            "member_title",
+        )
+        .join(titles, on="kpi_id", how="left")
     )
+    factors, answers = parse_codings(oj_members, oj.scales, oj.positive_min_code)
     return {
         "core.ref_network": networks,
         "core.ref_network_member": members,
         "core.ref_kpi_direction": directions,
         "core.ref_kpi_peer_area": kpi_peer_areas(inputs.kpis, area_rules, default_area),
-        "core.ref_oj_factor": parse_codings(oj_members, positive_min_code),
+        "core.ref_oj_factor": factors,
+        "core.ref_oj_answer": answers,
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import polars as pl
 import yaml
 
+from transforms.comparison.codings import Scale
 from transforms.comparison.directions import OVERRIDE_SCHEMA
 from transforms.comparison.networks import NetworkSpec
 from transforms.comparison.rules import EQUALS_COLUMNS, PATTERN_COLUMNS, Rule, RuleError
@@ -134,13 +136,50 @@ def read_peer_areas(path: Path) -> tuple[list[Rule], str]:
     return _rules(path, raw["rules"], "area"), str(raw["default_area"])
 
 
-def read_oj_areas(path: Path) -> tuple[list[str], dict[str, int]]:
-    """(ÖJ KPI group ids, positive_min_code per KPI) of an ÖJ areas file."""
-    raw = _keys(str(path), _read(path), {"groups", "positive_min_code"}, {"groups"})
+@dataclass(frozen=True)
+class OjAreas:
+    """An ÖJ areas file: the KPI groups, the answer scales (best level first) and configured thresholds."""
+
+    groups: list[str]
+    scales: list[Scale]
+    positive_min_code: dict[str, int]
+
+
+def _scales(path: Path, entries: object) -> list[Scale]:
+    if not isinstance(entries, list) or not entries:
+        raise ReferenceConfigError(f"{path}: scales must be a non-empty list of {{name, levels, note}}")
+    scales = []
+    for n, entry in enumerate(entries):
+        where = f"{path}: scale #{n + 1}"
+        entry = _keys(where, entry, {"name", "levels", "note"}, {"name", "levels"})
+        levels = entry["levels"]
+        if not isinstance(levels, list) or len(levels) < 2 or not all(isinstance(v, str) for v in levels):
+            raise ReferenceConfigError(f"{where} ({entry['name']}): levels must list two or more patterns")
+        for pattern in levels:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ReferenceConfigError(
+                    f"{where} ({entry['name']}): bad pattern {pattern!r}: {exc}"
+                ) from None
+        scales.append(Scale(str(entry["name"]), tuple(levels), str(entry.get("note") or "")))
+    return scales
+
+
+def read_oj_areas(path: Path) -> OjAreas:
+    """The ÖJ KPI group ids, answer scales and positive_min_code per KPI of an ÖJ areas file."""
+    raw = _keys(str(path), _read(path), {"groups", "scales", "positive_min_code"}, {"groups"})
     groups = raw["groups"]
     if not isinstance(groups, list) or not groups:
         raise ReferenceConfigError(f"{path}: groups must be a non-empty list of KPI group ids")
     minimum = raw.get("positive_min_code") or {}
     if not isinstance(minimum, dict) or not all(isinstance(v, int) for v in minimum.values()):
         raise ReferenceConfigError(f"{path}: positive_min_code must map KPI ids to integer codes")
-    return [str(g) for g in groups], {str(k): int(v) for k, v in minimum.items()}
+    # a file without its own scales uses the bundled ones: the scales are the same facts everywhere
+    bundled = REFERENCE_DIR / FILES["oj_areas"][1]
+    scales = raw["scales"] if "scales" in raw else _read(bundled).get("scales")
+    return OjAreas(
+        [str(g) for g in groups],
+        _scales(path if "scales" in raw else bundled, scales),
+        {str(k): int(v) for k, v in minimum.items()},
+    )

@@ -149,3 +149,22 @@ def test_demo_closing_tables(warehouse: Path) -> None:
     text = console.file.getvalue()
     assert "Syntetiskt nätverk (network)" in text
     assert "Liknande kommuner IFO, Aby, 2024 (liknande)" in text
+
+
+def test_neutral_kpi_is_ranked_by_value_without_colour(warehouse: Path, capsys) -> None:
+    argv = ["compare", "aby", "--peers", "riket", "--year", "2020", "--warehouse", str(warehouse)]
+    code, out, _ = run([*argv, "--kpi", data.K3], capsys)
+    assert code == 0
+    # K3 (neutral): Aby 100 against Bby 200 → second in value order, never "best", no colour word
+    line = next(row for row in out.splitlines() if data.K3 in row)
+    assert "2 av 2 (1 = högst värde)" in line and "neutral" not in line and "bäst" not in line
+    assert "1 = högst värde" in out and "no colour" in out
+    # a directional KPI keeps its plain rank and its colour
+    _, directional, _ = run([*argv, "--kpi", data.K1], capsys)
+    line = next(row for row in directional.splitlines() if data.K1 in row)
+    assert "högst värde" not in line and "yellow" in line
+    _, json_out, _ = run([*argv, "--format", "json"], capsys)
+    order = {r["kpi_id"]: r["rank_order"] for r in json.loads(json_out)}
+    assert (order[data.K3], order[data.K1], order[data.K2]) == ("1 = högst värde", "1 = bäst", "1 = bäst")
+    _, csv_out, _ = run([*argv, "--kpi", data.K3, "--format", "csv"], capsys)
+    assert pl.read_csv(io.StringIO(csv_out))["rank_order"].to_list() == ["1 = högst värde"]

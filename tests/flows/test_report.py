@@ -271,3 +271,18 @@ def test_numbers_are_written_the_swedish_way() -> None:
     assert number(2071.0, signed=True) == "+2\u00a0071"
     assert number(-0.0001) == "0,00"
     assert number(None) == "–"
+
+
+def test_neutral_kpi_section_says_value_order_and_has_no_colour(warehouse: Path, tmp_path: Path) -> None:
+    target = tmp_path / "r.html"
+    argv = ["report", "Aby", "--year", "2020", "--peers", "riket", "--out", str(target)]
+    assert main([*argv, "--warehouse", str(warehouse)]) == 0
+    text = target.read_text(encoding="utf-8")
+    neutral = re.search(rf'<section class="kpi" id="kpi-{data.K3}">.*?</section>', text, re.S)
+    directional = re.search(rf'<section class="kpi" id="kpi-{data.K1}">.*?</section>', text, re.S)
+    assert neutral is not None and directional is not None
+    section = neutral.group(0)
+    assert "2 av 2 (1 = högst värde)" in section and "bäst" not in section
+    # the chip is plain ink, not a band colour (the kommun's trend line keeps its own blue)
+    assert '<span class="chip neutral" style="background:#222222">Ingen färg</span>' in section
+    assert "2 av 4" not in section and "1 = bäst" in directional.group(0)

@@ -30,7 +30,9 @@ def test_kpi_ids_are_normalised_and_checked() -> None:
 
 def test_bundled_scopes_load() -> None:
     demo = load_scope("demo")
-    assert len(demo.kpis) == 13 and demo.years[0] == 1994 and demo.years[-1] == 2022
+    # the 13 KPIs of the first dump folder, then IFO costs, väntetid and the GKPI255 factors (issue 14)
+    assert len(demo.kpis) == 20 and demo.years[0] == 1994 and demo.years[-1] == 2022
+    assert {"N30001", "U31402", "U23401", "U30446", "U30464"} <= set(demo.kpis)
     default = load_scope("default")
     assert "Individ- och familjeomsorg" in default.operating_areas and "N01951" in default.kpis
 

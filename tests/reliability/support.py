@@ -137,10 +137,17 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def expected_values(dataset_values: pl.DataFrame, years: Sequence[int] = DEMO_YEARS) -> pl.DataFrame:
-    """The replay dataset's live values of the years, shaped like mart.kpi_value's key + value."""
+def expected_values(
+    dataset_values: pl.DataFrame, years: Sequence[int] = DEMO_YEARS, kpis: Sequence[str] = DEMO_KPIS
+) -> pl.DataFrame:
+    """The replay dataset's live values of the KPIs and years, shaped like mart.kpi_value's key + value.
+
+    The replay serves more KPIs than the demo scope; only the loaded ones are expected.
+    """
     return dataset_values.filter(
-        pl.col("period").is_between(min(years), max(years)) & ~pl.col("isdeleted")
+        pl.col("period").is_between(min(years), max(years))
+        & pl.col("kpi").is_in(list(kpis))
+        & ~pl.col("isdeleted")
     ).select(
         kpi_id="kpi",
         municipality_id="municipality",

@@ -2,7 +2,8 @@
 
 Metadata comes from rKolada's v3 snapshot (kpi, municipality, municipality_groups, 2026-03-23) and
 pykolada's v2 snapshot (kpi_groups, ou, 2024-01; same fields in v3). Values are open-numbers' 2024 v2
-scrape (one CSV per KPI, gender T and K/M). The "revised" dataset is a synthetic, seeded
+scrape (one CSV per KPI, gender T and K/M) from two folders whose unit ids, gender letters and column
+order differ (see `_read_dump_csv`). The "revised" dataset is a synthetic, seeded
 modification of those values (see `build_revision`); it is not real Kolada data.
 """
 
@@ -26,7 +27,8 @@ METADATA_FILES: dict[str, str] = {
     "kpi_groups": "kolada/pykolada_v2_2024-01/kpi_groups.json",
     "ou": "kolada/pykolada_v2_2024-01_ou/ou.json",
 }
-DUMP_DIR = "kolada/opennumbers_ddf_kolada_dump"
+# The 13 social-services KPIs, then the 37 IFO KPIs (costs, väntetid, ÖJ factors) of the same scrape.
+DUMP_DIRS = ("kolada/opennumbers_ddf_kolada_dump", "kolada/opennumbers_ddf_kolada_dump_ifo")
 TOTAL_DIR = "datapoints--by--geo--year"
 GENDER_DIR = "datapoints--by--geo--gender--year"
 
@@ -97,7 +99,7 @@ def load_dataset(fixtures_dir: Path | None = None) -> ReplayDataset:
             cached = ReplayDataset(
                 meta={name: _index_meta(frame) for name, frame in raw.items()},
                 members=_members(raw["municipality_groups"]),
-                base=_load_values(root / DUMP_DIR),
+                base=_load_values([root / d for d in DUMP_DIRS]),
             )
             _CACHE[root] = cached
         return cached
@@ -136,25 +138,46 @@ def _members(groups: pl.DataFrame) -> pl.DataFrame:
 
 
 def _read_dump_csv(path: Path, by_gender: bool) -> pl.DataFrame:
+    """One dump CSV as (kpi, municipality, period, gender, value), whichever folder it comes from.
+
+    The IFO folder writes Riket as "0" and regions with 2 digits ("01" = Kolada's "0001"), gender
+    lower-case and the columns as geo,gender,year,<kpi>; the older one uses Kolada's 4-digit ids,
+    upper-case gender and geo,year,gender,<kpi>. Columns are taken by name, ids padded to 4 digits.
+    """
     # Everything as text first: geo keeps its leading zeros and values parse exactly once, below.
     raw = pl.read_csv(path, infer_schema=False)
-    value_col = raw.columns[-1]
+    value_cols = [c for c in raw.columns if c not in ("geo", "year", "gender")]
+    if len(value_cols) != 1 or "geo" not in raw.columns or "year" not in raw.columns:
+        raise ValueError(
+            f"{path}: expected columns geo, year[, gender] and one KPI column, got {raw.columns}"
+        )
+    value_col = value_cols[0]
+    geo = pl.col("geo").str.strip_chars()
     return raw.select(
         pl.lit(value_col.upper()).alias("kpi"),
-        pl.col("geo").alias("municipality"),
+        pl.when(geo.str.len_chars() < 4).then(geo.str.pad_start(4, "0")).otherwise(geo).alias("municipality"),
         pl.col("year").cast(pl.Int32).alias("period"),
-        pl.col("gender") if by_gender else pl.lit("T").alias("gender"),
+        pl.col("gender").str.to_uppercase() if by_gender else pl.lit("T").alias("gender"),
         pl.col(value_col).str.strip_chars().cast(pl.Float64).alias("value"),
     )
 
 
-def _load_values(dump: Path) -> pl.DataFrame:
-    """All dump values as flat rows with the v3 value fields, sorted by (kpi, period, unit, gender)."""
-    paths = [(p, False) for p in sorted((dump / TOTAL_DIR).glob("*.csv"))]
-    paths += [(p, True) for p in sorted((dump / GENDER_DIR).glob("*.csv"))]
-    if not paths:
-        raise FileNotFoundError(f"no value CSVs under {dump}")
-    frame = pl.concat([_read_dump_csv(p, by_gender) for p, by_gender in paths])
+def _load_values(dumps: list[Path]) -> pl.DataFrame:
+    """All dump values as flat rows with the v3 value fields, sorted by (kpi, period, unit, gender).
+
+    A KPI present in two folders would serve two values per key, so it is refused.
+    """
+    frames = []
+    for dump in dumps:
+        paths = [(p, False) for p in sorted((dump / TOTAL_DIR).glob("*.csv"))]
+        paths += [(p, True) for p in sorted((dump / GENDER_DIR).glob("*.csv"))]
+        if not paths:
+            raise FileNotFoundError(f"no value CSVs under {dump}")
+        frames.append(pl.concat([_read_dump_csv(p, by_gender) for p, by_gender in paths]))
+    shared = set.intersection(*(set(f["kpi"].unique()) for f in frames)) if len(frames) > 1 else set()
+    if shared:
+        raise ValueError(f"KPIs {sorted(shared)} are in more than one of {[str(d) for d in dumps]}")
+    frame = pl.concat(frames)
     return (
         frame.with_columns(
             pl.lit(1, pl.Int64).alias("count"),

@@ -22,6 +22,9 @@ from sources.kolada.replay.faults import FaultPlan
 
 KOLADA = fixtures_dir() / "kolada"
 DUMP = KOLADA / "opennumbers_ddf_kolada_dump"
+# the IFO folder writes Riket "0", regions "01", gender k/m and other column orders (its PROVENANCE.md)
+IFO_DUMP = KOLADA / "opennumbers_ddf_kolada_dump_ifo"
+DUMPS = (DUMP, IFO_DUMP)
 SYSDATA = KOLADA / "rkolada_sysdata"
 REPO_ROOT = Path(__file__).resolve().parents[3]
 TIMEOUT = 30
@@ -68,24 +71,29 @@ def fetch_all(http: requests.Session, url: str) -> list[dict]:
     return items
 
 
+def _kolada_unit(geo: str) -> str:
+    """The IFO folder's "0" and "01" as Kolada's "0000" and "0001"; 4-digit ids unchanged."""
+    return geo if len(geo) == 4 else geo.zfill(4)
+
+
 def csv_values(kpi: str) -> dict[Key, float | None]:
     """(kpi, municipality, year, gender) → value, read with the csv module and Python float."""
     out: dict[Key, float | None] = {}
-    total = DUMP / "datapoints--by--geo--year" / f"ddf--datapoints--{kpi.lower()}--by--geo--year.csv"
-    by_gender = (
-        DUMP
-        / "datapoints--by--geo--gender--year"
-        / f"ddf--datapoints--{kpi.lower()}--by--geo--gender--year.csv"
-    )
-    for path in (total, by_gender):
-        if not path.exists():
-            continue
-        with path.open(newline="", encoding="utf-8") as handle:
-            for row in csv.DictReader(handle):
-                text = row[kpi.lower()]
-                out[(kpi, row["geo"], int(row["year"]), row.get("gender", "T"))] = (
-                    float(text) if text else None
-                )
+    for dump in DUMPS:
+        total = dump / "datapoints--by--geo--year" / f"ddf--datapoints--{kpi.lower()}--by--geo--year.csv"
+        by_gender = (
+            dump
+            / "datapoints--by--geo--gender--year"
+            / f"ddf--datapoints--{kpi.lower()}--by--geo--gender--year.csv"
+        )
+        for path in (total, by_gender):
+            if not path.exists():
+                continue
+            with path.open(newline="", encoding="utf-8") as handle:
+                for row in csv.DictReader(handle):
+                    text = row[kpi.lower()]
+                    key = (kpi, _kolada_unit(row["geo"]), int(row["year"]), row.get("gender", "T").upper())
+                    out[key] = float(text) if text else None
     return out
 
 
@@ -217,6 +225,26 @@ def test_leading_zero_ids_and_type_a_units(server: ReplayServer, http: requests.
     assert not any(u.startswith("G") for u in units)
 
 
+def test_ifo_folder_is_served_with_kolada_ids_and_genders(
+    server: ReplayServer, http: requests.Session
+) -> None:
+    # U31402 väntetid: Enköping's own published 42 and 37 days (PROVENANCE); k/m become K/M
+    items = get(http, server, "/data/kpi/U31402/municipality/0381/year/2016,2017").json()["values"]
+    got = {(i["period"], v["gender"]): v["value"] for i in items for v in i["values"]}
+    assert got == {
+        (2016, "T"): 42.0,
+        (2016, "K"): 46.0,
+        (2016, "M"): 40.0,
+        (2017, "T"): 37.0,
+        (2017, "K"): 35.0,
+        (2017, "M"): 38.0,
+    }
+    # N01984 has Riket as "0" and Region Stockholm as "01" in the folder: served as 0000 and 0001
+    items = get(http, server, "/data/kpi/N01984/year/2022").json()["values"]
+    values = {i["municipality"]: i["values"][0]["value"] for i in items}
+    assert (values["0000"], values["0001"]) == (10.041144, 8.85307) and all(len(u) == 4 for u in values)
+
+
 def group_expectation(kpi: str, group_id: str) -> dict[tuple[int, str], tuple[float | None, int]]:
     """Independent unweighted member mean per (year, gender) and the number of contributors."""
     groups = json.loads(
@@ -250,11 +278,13 @@ def test_group_ids_answer_the_unweighted_member_mean(
 
 
 def collect_all_values(http: requests.Session, server: ReplayServer, query: str = "") -> dict[Key, dict]:
-    kpis = ",".join(sorted({p.name.split("--")[2].upper() for p in DUMP.glob("datapoints--*/*.csv")}))
+    every = sorted({p.name.split("--")[2].upper() for d in DUMPS for p in d.glob("datapoints--*/*.csv")})
     got: dict[Key, dict] = {}
-    for years in (range(1994, 2019), range(2019, 2023)):
-        url = f"{server.base_url}/data/kpi/{kpis}/year/{','.join(map(str, years))}{query}"
-        got.update(flatten(fetch_all(http, url)))
+    for start in range(0, len(every), 25):  # at most 25 ids per request
+        kpis = ",".join(every[start : start + 25])
+        for years in (range(1994, 2019), range(2019, 2023)):
+            url = f"{server.base_url}/data/kpi/{kpis}/year/{','.join(map(str, years))}{query}"
+            got.update(flatten(fetch_all(http, url)))
     return got
 
 
