@@ -57,7 +57,19 @@ def peer_values(con: duckdb.DuckDBPyConnection, code: str, rows: pl.DataFrame, g
         JOIN member AS m ON m.set_key = s.set_key
         JOIN mart.kpi_value AS v ON v.municipality_id = m.member_id AND v.kpi_id = s.kpi_id
                                 AND v.year = s.year AND v.gender = $gender
-        ORDER BY s.set_key, s.kpi_id, v.municipality_id
+        UNION ALL
+        -- a network's own measure is not in mart.kpi_value: its members' values come from the
+        -- network's current rows, exactly those the mart compared (network_comparison.nm_rows)
+        SELECT s.set_key, s.kpi_id, s.year, nm.municipality_id, d.title, nm.value, FALSE,
+               nm.municipality_id = $m
+        FROM sel AS s
+        JOIN core.network_measure AS nm ON 'network:' || nm.network = s.set_key
+             AND nm.measure_id = s.kpi_id AND nm.year = s.year
+        JOIN core.ref_network_member AS r ON r.network_id = nm.network AND r.member_id = nm.municipality_id
+        JOIN kommun AS d ON d.municipality_id = nm.municipality_id
+        WHERE nm.valid_to IS NULL AND NOT nm.is_deleted AND nm.month IS NULL AND $gender = 'T'
+          AND s.kpi_id NOT IN (SELECT kpi_id FROM mart.kpi_value WHERE municipality_id = $m)
+        ORDER BY peer_set_id, kpi_id, municipality_id
         """,
         params={**_selection(rows), "m": code, "gender": gender},
     ).pl()

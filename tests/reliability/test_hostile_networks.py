@@ -179,3 +179,34 @@ def test_quarantine_current_follows_the_newest_delivery_of_a_file(
     assert query(warehouse, current).rows() == []
     assert query(warehouse, "SELECT count(*) FROM meta.quarantine WHERE source = 'network'").rows() == [(1,)]
     capsys.readouterr()
+
+
+def test_report_of_a_network_member_shows_each_networks_own_measure(
+    warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After two networks' files load, the member's report names each network's own VNB1 (no KeyError)."""
+    from html.parser import HTMLParser
+
+    from warehouse.comparison_query import ComparisonFilter
+    from warehouse.report_query import report_data
+
+    wh = ["--warehouse", str(warehouse)]
+    skl, annat = _file(tmp_path, "skl.csv", SKL.format(v=12)), _file(tmp_path, "annat.csv", ANNAT)
+    assert _run(["load", "files", skl, annat, *wh], capsys)[0] == 0
+    for network, members in (("skl-ifo", {"0561": 12.0, "0860": 10.0, "0821": 14.0}), ("annat", None)):
+        data = report_data(warehouse, "0561", ComparisonFilter(peer_kind="network", network=network))
+        peers = data.peers.filter(pl.col("kpi_id") == "VNB1")
+        assert peers["peer_set_id"].unique().to_list() == [f"network:{network}"]
+        values = dict(zip(peers["municipality_id"], peers["value"], strict=True))
+        assert values == (members or {"0561": 99.0, "0580": 50.0, "0581": 70.0})
+        assert peers.filter(pl.col("is_selected"))["municipality_id"].to_list() == ["0561"]
+        out = tmp_path / f"report-{network}.html"
+        code, _, err = _run(
+            ["report", "0561", "--peers", f"network:{network}", "--out", str(out), *wh], capsys
+        )
+        assert code == 0, err
+        page = out.read_text(encoding="utf-8")
+        HTMLParser().feed(page)  # parses
+        assert "VNB1" in page and "Källa: nätverkets egen fil" in page
+        title = "Väntetid nybesök" if network == "annat" else "=cmd|"
+        assert title in page.replace("&#x27;", "'").replace("&#39;", "'")
