@@ -23,6 +23,7 @@ from typing import IO, Any
 
 import duckdb
 
+from warehouse import storage
 from warehouse.ddl import ensure_schema
 from warehouse.history import transaction
 
@@ -157,6 +158,18 @@ def _copy(source: Path, target: Path) -> None:
     shutil.copyfile(source, target)
 
 
+def _copy_in_storage_version(path: Path, build: Path) -> None:
+    """The build copy of the published file, migrated to storage.STORAGE_VERSION if it is not in it.
+
+    A warehouse published by an earlier jamfor in DuckDB 2.0's own format is rewritten once (by the
+    first load after the upgrade); from then on the cheap copy keeps the format.
+    """
+    if storage.file_version(path) == storage.STORAGE_VERSION:
+        _copy(path, build)
+    else:
+        storage.rewrite(path, build)
+
+
 def _fsync_path(path: Path, *, directory: bool = False) -> None:
     fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
     try:
@@ -203,12 +216,13 @@ def _build_and_publish(
             "Only the loader may write; find out what wrote it, then remove it or load it by hand."
         )
     build = _sibling(path, f".build-{run_id}")
-    if path.exists():
-        _copy(path, build)
     con: duckdb.DuckDBPyConnection | None = None
     published = False
     try:
-        con = duckdb.connect(str(build), config=dict(config))
+        if path.exists():
+            _copy_in_storage_version(path, build)
+        # a first load creates the file: give it the storage version older readers open
+        con = duckdb.connect(str(build), config={**storage.new_file_config(), **config})
         with transaction(con):
             ensure_schema(con)
         yield con
