@@ -52,6 +52,23 @@ class WarehouseLocked(RuntimeError):
         super().__init__(f"warehouse is being loaded by {who}; lock {lock_path}. Wait for it to finish.")
 
 
+class WarehouseHeldReadWrite(RuntimeError):
+    """Another process has the published file open read-write, which locks out every reader."""
+
+    def __init__(self, path: Path, duckdb_message: str) -> None:
+        held = _HELD_BY.search(duckdb_message)
+        who = f"PID {held['pid']} ({held['program']})" if held else "another process"
+        super().__init__(
+            f"{path} is open read-write by {who}, which locks out every reader: close that connection "
+            "or reopen it read-only (DBeaver: 'Read-only connection'; duckdb -readonly; "
+            "access_mode=read_only; see docs/connect.md). The next load's publish also frees the path."
+        )
+
+
+# DuckDB 2.0: 'Could not set lock on file "...": Conflicting lock is held in /usr/bin/x (PID 12)'
+_HELD_BY = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+
+
 def default_warehouse_path() -> Path:
     """JAMFOR_WAREHOUSE, else $JAMFOR_DATA_DIR/jamfor.duckdb (JAMFOR_DATA_DIR defaults to `data`)."""
     configured = os.environ.get("JAMFOR_WAREHOUSE")
@@ -164,10 +181,11 @@ def _copy_in_storage_version(path: Path, build: Path) -> None:
     A warehouse published by an earlier jamfor in DuckDB 2.0's own format is rewritten once (by the
     first load after the upgrade); from then on the cheap copy keeps the format.
     """
-    if storage.file_version(path) == storage.STORAGE_VERSION:
-        _copy(path, build)
-    else:
-        storage.rewrite(path, build)
+    # the version is read from the private copy: the published file may be held by a read-write
+    # opener, and a load must still publish past it
+    _copy(path, build)
+    if storage.file_version(build) != storage.STORAGE_VERSION:
+        storage.migrate(build)
 
 
 def _fsync_path(path: Path, *, directory: bool = False) -> None:
@@ -262,6 +280,11 @@ def connect_readonly(warehouse_path: Path) -> duckdb.DuckDBPyConnection:
         con.execute(f"ATTACH $path AS {READ_ALIAS} (READ_ONLY)", {"path": str(path)})
         con.execute(f"USE {READ_ALIAS}")
         con.execute("SET TimeZone = 'UTC'")
+    except duckdb.IOException as exc:
+        con.close()
+        if "Conflicting lock" in str(exc):
+            raise WarehouseHeldReadWrite(path, str(exc)) from None
+        raise
     except duckdb.Error:
         con.close()
         raise

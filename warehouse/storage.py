@@ -10,6 +10,7 @@ rewrite, once, a file an earlier jamfor wrote in the newer format.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
@@ -70,3 +71,14 @@ def rewrite(source: Path, target: Path) -> None:
         con.close()
     if written != STORAGE_VERSION:
         raise RuntimeError(f"{target} was written as storage version {written}, not {STORAGE_VERSION}")
+
+
+def migrate(path: Path) -> None:
+    """Rewrite a DuckDB file (a private build copy, never the published file) in STORAGE_VERSION."""
+    rewritten = path.with_name(path.name + ".migrating")
+    rewritten.unlink(missing_ok=True)
+    try:
+        rewrite(path, rewritten)
+        os.replace(rewritten, path)
+    finally:
+        rewritten.unlink(missing_ok=True)

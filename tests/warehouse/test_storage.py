@@ -92,7 +92,7 @@ def test_failed_migration_leaves_the_published_file_untouched(
         target.write_bytes(b"half a file")
         raise OSError("disk full")
 
-    monkeypatch.setattr(storage, "rewrite", broken)
+    monkeypatch.setattr(storage, "rewrite", broken)  # called by migrate()
     with pytest.raises(OSError, match="disk full"), building(wh, run_id="run-x"):
         pass
     assert wh.read_bytes() == before
