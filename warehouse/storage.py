@@ -20,6 +20,7 @@ import duckdb
 STORAGE_VERSION = "v1.4.0"
 READABLE_BY = "DuckDB 1.4.0 and later (1.4 LTS, 1.5.x, 2.0)"
 
+# the aliases are written out in the SQL below (no SQL text is built from values in warehouse/)
 _SOURCE = "jamfor_migrate_source"
 _TARGET = "jamfor_migrate_target"
 
@@ -46,7 +47,7 @@ def file_version(path: Path) -> str | None:
     """The storage version of a DuckDB file on disk, read through a read-only attach."""
     con = duckdb.connect(":memory:")
     try:
-        con.execute(f"ATTACH $path AS {_SOURCE} (READ_ONLY)", {"path": str(path)})
+        con.execute("ATTACH $path AS jamfor_migrate_source (READ_ONLY)", {"path": str(path)})
         return attached_version(con, _SOURCE)
     finally:
         con.close()
@@ -62,11 +63,14 @@ def rewrite(source: Path, target: Path) -> None:
         raise FileExistsError(f"{target} exists; the storage migration writes a new file only")
     con = duckdb.connect(":memory:")
     try:
-        con.execute(f"ATTACH $path AS {_SOURCE} (READ_ONLY)", {"path": str(source)})
-        con.execute(f"ATTACH $path AS {_TARGET} (STORAGE_VERSION '{STORAGE_VERSION}')", {"path": str(target)})
-        con.execute(f"COPY FROM DATABASE {_SOURCE} TO {_TARGET}")
+        con.execute("ATTACH $path AS jamfor_migrate_source (READ_ONLY)", {"path": str(source)})
+        con.execute(
+            "ATTACH $path AS jamfor_migrate_target (STORAGE_VERSION $version)",
+            {"path": str(target), "version": STORAGE_VERSION},
+        )
+        con.execute("COPY FROM DATABASE jamfor_migrate_source TO jamfor_migrate_target")
         written = attached_version(con, _TARGET)
-        con.execute(f"DETACH {_TARGET}")
+        con.execute("DETACH jamfor_migrate_target")
     finally:
         con.close()
     if written != STORAGE_VERSION:
