@@ -3,9 +3,12 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# the newest DuckDB CLI on PyPI, a 1.x reader: tests open the published warehouse with it
+DUCKDB_CLI_VERSION := 1.5.6
+DUCKDB_CLI_STAMP := .tools/duckdb-cli/.installed-$(DUCKDB_CLI_VERSION)
 export JAMFOR_DATA_DIR ?= data
 
-.PHONY: demo test soak lint venv clean
+.PHONY: demo test soak lint venv tools clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,10 +18,18 @@ $(STAMP): requirements.lock pyproject.toml
 
 venv: $(STAMP)
 
+# tools the tests drive from outside Python, each in its own folder (not in .venv)
+$(DUCKDB_CLI_STAMP): | $(STAMP)
+	rm -rf .tools/duckdb-cli
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --target .tools/duckdb-cli duckdb-cli==$(DUCKDB_CLI_VERSION)
+	touch $(DUCKDB_CLI_STAMP)
+
+tools: $(DUCKDB_CLI_STAMP)
+
 demo: $(STAMP)
 	$(BIN)/jamfor demo
 
-test: $(STAMP)
+test: $(STAMP) tools
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -m "not soak"
 
@@ -29,4 +40,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .ruff_cache
+	rm -rf $(VENV) .tools data .pytest_cache .ruff_cache

@@ -27,9 +27,20 @@ def _common(parser: argparse.ArgumentParser, *, warehouse: bool = True, kolada: 
         parser.add_argument("--kolada-url", help="Kolada v3 base URL (JAMFOR_KOLADA_URL)")
 
 
+def _version() -> str:
+    """The installed distribution's version (pyproject.toml is its one source)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("jamfor")
+    except PackageNotFoundError:
+        return "unknown (not installed: run `make venv`)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (also used by the tests)."""
     parser = _Parser(prog="jamfor", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"jamfor {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     fetch = sub.add_parser("fetch", help="fetch a scope's raw pages into the raw store")
@@ -49,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(load)
 
     status = sub.add_parser("status", help="last runs, watermarks, row and quarantine counts")
+    status.add_argument("--format", choices=["table", "json"], default="table")
     _common(status, kolada=False)
     docs = sub.add_parser("docs", help="print the data dictionary (table and column comments) as Markdown")
     _common(docs, kolada=False)

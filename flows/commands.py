@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import time
 from datetime import date
@@ -142,11 +143,17 @@ def status(args: argparse.Namespace) -> int:
     from warehouse.status import format_summary, summary
 
     paths = Paths.from_env(args.data_dir, args.warehouse)
-    if paths.warehouse.exists():
-        print(format_summary(summary(paths.warehouse)))
+    published = summary(paths.warehouse) if paths.warehouse.exists() else None
+    recent = runlog.tail(paths.run_log, 10)
+    if getattr(args, "format", "table") == "json":
+        # the same facts as the table; `warehouse` is null before the first load
+        facts = {"warehouse_path": str(paths.warehouse), "warehouse": published, "run_log": recent}
+        print(json.dumps(facts, indent=2, ensure_ascii=False, default=str))
+        return 0
+    if published is not None:
+        print(format_summary(published))
     else:
         print(f"no warehouse at {paths.warehouse} yet")
-    recent = runlog.tail(paths.run_log, 10)
     if recent:
         print("\nLast runs (run log, failed runs included):")
         for rec in recent:

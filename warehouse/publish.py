@@ -23,6 +23,7 @@ from typing import IO, Any
 
 import duckdb
 
+from warehouse import storage
 from warehouse.ddl import ensure_schema
 from warehouse.history import transaction
 
@@ -49,6 +50,23 @@ class WarehouseLocked(RuntimeError):
         else:
             who = "an unidentified process (lock file empty or unreadable)"
         super().__init__(f"warehouse is being loaded by {who}; lock {lock_path}. Wait for it to finish.")
+
+
+class WarehouseHeldReadWrite(RuntimeError):
+    """Another process has the published file open read-write, which locks out every reader."""
+
+    def __init__(self, path: Path, duckdb_message: str) -> None:
+        held = _HELD_BY.search(duckdb_message)
+        who = f"PID {held['pid']} ({held['program']})" if held else "another process"
+        super().__init__(
+            f"{path} is open read-write by {who}, which locks out every reader: close that connection "
+            "or reopen it read-only (DBeaver: 'Read-only connection'; duckdb -readonly; "
+            "access_mode=read_only; see docs/connect.md). The next load's publish also frees the path."
+        )
+
+
+# DuckDB 2.0: 'Could not set lock on file "...": Conflicting lock is held in /usr/bin/x (PID 12)'
+_HELD_BY = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 
 
 def default_warehouse_path() -> Path:
@@ -157,6 +175,19 @@ def _copy(source: Path, target: Path) -> None:
     shutil.copyfile(source, target)
 
 
+def _copy_in_storage_version(path: Path, build: Path) -> None:
+    """The build copy of the published file, migrated to storage.STORAGE_VERSION if it is not in it.
+
+    A warehouse published by an earlier jamfor in DuckDB 2.0's own format is rewritten once (by the
+    first load after the upgrade); from then on the cheap copy keeps the format.
+    """
+    # the version is read from the private copy: the published file may be held by a read-write
+    # opener, and a load must still publish past it
+    _copy(path, build)
+    if storage.file_version(build) != storage.STORAGE_VERSION:
+        storage.migrate(build)
+
+
 def _fsync_path(path: Path, *, directory: bool = False) -> None:
     fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
     try:
@@ -203,12 +234,13 @@ def _build_and_publish(
             "Only the loader may write; find out what wrote it, then remove it or load it by hand."
         )
     build = _sibling(path, f".build-{run_id}")
-    if path.exists():
-        _copy(path, build)
     con: duckdb.DuckDBPyConnection | None = None
     published = False
     try:
-        con = duckdb.connect(str(build), config=dict(config))
+        if path.exists():
+            _copy_in_storage_version(path, build)
+        # a first load creates the file: give it the storage version older readers open
+        con = duckdb.connect(str(build), config={**storage.new_file_config(), **config})
         with transaction(con):
             ensure_schema(con)
         yield con
@@ -248,6 +280,11 @@ def connect_readonly(warehouse_path: Path) -> duckdb.DuckDBPyConnection:
         con.execute(f"ATTACH $path AS {READ_ALIAS} (READ_ONLY)", {"path": str(path)})
         con.execute(f"USE {READ_ALIAS}")
         con.execute("SET TimeZone = 'UTC'")
+    except duckdb.IOException as exc:
+        con.close()
+        if "Conflicting lock" in str(exc):
+            raise WarehouseHeldReadWrite(path, str(exc)) from None
+        raise
     except duckdb.Error:
         con.close()
         raise
