@@ -8,7 +8,7 @@ DUCKDB_CLI_VERSION := 1.5.6
 DUCKDB_CLI_STAMP := .tools/duckdb-cli/.installed-$(DUCKDB_CLI_VERSION)
 export JAMFOR_DATA_DIR ?= data
 
-.PHONY: demo test soak lint venv tools clean
+.PHONY: demo test soak lint venv tools chromium clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,14 @@ $(DUCKDB_CLI_STAMP): | $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --target .tools/duckdb-cli duckdb-cli==$(DUCKDB_CLI_VERSION)
 	touch $(DUCKDB_CLI_STAMP)
 
-tools: $(DUCKDB_CLI_STAMP)
+# Debian's chromium for the report's browser test, installed only when missing and we may (root, apt-get);
+# elsewhere the test skips and says why (under CI it fails)
+chromium:
+	@command -v chromium >/dev/null || ! command -v apt-get >/dev/null || [ "$$(id -u)" != 0 ] || \
+	  { timeout 300 apt-get update -q >/dev/null && \
+	    DEBIAN_FRONTEND=noninteractive timeout 300 apt-get install -y -q chromium >/dev/null; }
+
+tools: $(DUCKDB_CLI_STAMP) chromium
 
 demo: $(STAMP)
 	$(BIN)/jamfor demo
