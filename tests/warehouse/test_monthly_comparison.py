@@ -101,12 +101,15 @@ def test_atvidaberg_january_against_lan_riket_and_its_network(warehouse: Path) -
     assert riket["n_peers"] == 289
     assert riket["set_published_value"] is None  # the page's Riket row is "--" in January and February
     march = mart_row(warehouse, "0561", "2017-03", "riket", "socialstyrelsen", INRIKES)
-    assert march["set_published_value"] == query(
-        warehouse,
-        "SELECT value FROM core.register_value WHERE municipality_id = '0000' AND period = '2017-03' "
-        "AND breakdown = $b AND status = 'ok'",
-        {"b": INRIKES},
-    ).item()
+    assert (
+        march["set_published_value"]
+        == query(
+            warehouse,
+            "SELECT value FROM core.register_value WHERE municipality_id = '0000' AND period = '2017-03' "
+            "AND breakdown = $b AND status = 'ok'",
+            {"b": INRIKES},
+        ).item()
+    )
     assert "Källa: Socialstyrelsen" in riket["source_note"] and "Egen bearbetning" in riket["source_note"]
 
 
