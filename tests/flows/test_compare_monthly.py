@@ -131,3 +131,23 @@ def test_report_without_monthly_data_has_no_section(tmp_path: Path, capsys) -> N
     out = tmp_path / "r.html"
     assert run(["report", "0561", "--warehouse", str(path), "--out", str(out)], capsys)[0] == 0
     assert 'id="manad"' not in out.read_text(encoding="utf-8")
+
+
+def test_csv_defuses_a_formula_like_measure_name_json_keeps_it(tmp_path: Path, capsys) -> None:
+    """A network file's own text reaches the monthly CSV: a formula-like name is defused (SYNTHETIC)."""
+    formula = '=HYPERLINK("http://example.invalid")'
+    path = with_units(tmp_path / "w.duckdb")
+    network = tmp_path / "natverk.csv"
+    network.write_text(
+        "nätverk;kommun;mått;måttnamn;period;värde\n"
+        f"skl-ifo;0561;X1;{formula};2024-05;3\nskl-ifo;0860;X1;{formula};2024-05;4\n",
+        encoding="utf-8",
+    )
+    load_files([network], warehouse=path)
+    argv = ["compare", "0561", "--monthly", "--warehouse", str(path), "--format"]
+    _, csv_out, _ = run([*argv, "csv"], capsys)
+    _, json_out, _ = run([*argv, "json"], capsys)
+    assert pl.read_csv(io.StringIO(csv_out))["measure_title"].to_list() == ["'" + formula]
+    assert [r["measure_title"] for r in json.loads(json_out)] == [formula]
+    code, out, _ = run(argv[:-1], capsys)
+    assert code == 0 and "1 = högst värde" in out  # no riktning: neutral, ranked in value order
