@@ -26,6 +26,11 @@ def source_name(source: str) -> str:
     return SOURCE_NAMES.get(source, source)
 
 
+def _genitive(name: str) -> str:
+    """Swedish genitive of a kommun name: Åtvidabergs, but Borås and Mönsterås stay as they are."""
+    return name if name[-1:].lower() in ("s", "x", "z") else name + "s"
+
+
 def groups(rows: pl.DataFrame) -> list[pl.DataFrame]:
     """The kommun's rows split per source, measure and breakdown (one chart each), in mart order."""
     if rows.height == 0:
@@ -113,7 +118,8 @@ def monthly_section(name: str, parts: Sequence[pl.DataFrame], svgs: Sequence[str
         caption = f"{html.esc(title)}: {html.esc(name)} mot snittet av övriga i varje jämförelsegrupp"
         blocks.append(
             f'<div class="charts">{html.figure(caption, svg)}<div>{table}</div></div>'
-            f'<p class="src">Källa: {html.esc(source)} ({html.esc(name)}s värde). Snitt övriga, placering '
+            f'<p class="src">Källa: {html.esc(source)} ({html.esc(_genitive(name))} värde). Snitt övriga, '
+            "placering "
             "och förändring: egen bearbetning.</p>"
         )
     return (
