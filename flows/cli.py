@@ -87,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--year", type=int, help="data year (default: each KPI's latest year with a value)")
     compare.add_argument("--gender", choices=["T", "K", "M"], default="T")
     compare.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    compare.add_argument(
+        "--monthly",
+        action="store_true",
+        help="month by month against län, Riket and networks (with --peers, --year)",
+    )
     _common(compare, kolada=False)
     report = sub.add_parser("report", help="one self-contained HTML page for a kommun, with charts")
     report.add_argument("municipality", help="kommun code or name, e.g. 0561 or Åtvidaberg")

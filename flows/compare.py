@@ -198,6 +198,10 @@ def compare(args: argparse.Namespace) -> int:
     from warehouse.comparison_query import compare as query
 
     kind, network = _peers(args.peers)
+    if getattr(args, "monthly", False):
+        from flows.compare_monthly import compare_monthly
+
+        return compare_monthly(args, kind, network)
     wanted = ComparisonFilter(
         kpis=list(parse_kpis(args.kpi)) if args.kpi else None,
         area=args.area,

@@ -21,11 +21,13 @@ import vl_convert
 from rich.console import Console
 
 from flows import report_charts as charts
+from flows import report_monthly
 from flows import report_template as html
 from flows.compare import _peers as parse_peers  # the same --peers syntax as `jamfor compare`
 from flows.config import Paths
 from flows.scope import ScopeError
 from warehouse.comparison_query import ComparisonFilter, LookupProblem
+from warehouse.monthly_query import monthly_trend
 from warehouse.report_query import ReportData, report_data
 
 EXIT_USAGE = 2
@@ -93,8 +95,9 @@ def selection_text(wanted: ComparisonFilter) -> str:
     return f"{area} · {peers} · {year} · kön: totalt"
 
 
-def build_page(data: ReportData, wanted: ComparisonFilter) -> str:
-    """Render every chart and assemble the page (a loop over the report's KPIs, not over data rows)."""
+def build_page(data: ReportData, wanted: ComparisonFilter, monthly: pl.DataFrame | None = None) -> str:
+    """Render every chart and assemble the page (a loop over the report's KPIs, not over data rows);
+    `monthly` (mart.monthly_comparison rows of the kommun) adds the monthly trend section."""
     rows = data.rows.with_columns(order=pl.col("peer_set_kind").replace_strict(KIND_ORDER, default=9)).sort(
         "kpi_id", "order", "peer_set_id"
     )
@@ -126,6 +129,16 @@ def build_page(data: ReportData, wanted: ComparisonFilter) -> str:
     else:
         body = '<p class="note">Inga jämförelserader för detta urval (no comparison rows).</p>'
         body += html.area_section(data.name, areas, area_svg)
+    months = report_monthly.groups(monthly if monthly is not None else pl.DataFrame())
+    if months:
+        titles = [report_monthly.chart_title(m) for m in months]
+        month_jobs = [
+            (report_monthly.monthly_chart(m, data.name, t), f"{data.name}: {t}, per månad")
+            for m, t in zip(months, titles, strict=True)
+        ]
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            month_svgs = list(pool.map(lambda job: render_svg(*job), month_jobs))
+        body += report_monthly.monthly_section(data.name, months, month_svgs)
     return html.page(
         name=data.name,
         code=data.code,
@@ -144,7 +157,7 @@ def write_report(
         output_path(out, data_dir, "0000")  # a bad --out fails before the work, not after it
     data = report_data(warehouse, municipality, wanted)
     target = output_path(out, data_dir, data.code)
-    return target, write_atomic(target, build_page(data, wanted))
+    return target, write_atomic(target, build_page(data, wanted, monthly_trend(warehouse, data.code)))
 
 
 def report(args: argparse.Namespace) -> int:

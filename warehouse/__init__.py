@@ -14,7 +14,7 @@ DuckDB connections are not thread-safe: give each thread `con.cursor()` and funn
 """
 
 # importing these modules registers their marts, so every marts.rebuild() builds every mart
-from warehouse import comparison, registers  # noqa: F401
+from warehouse import comparison, monthly, registers  # noqa: F401
 from warehouse.history import MergeStats, ValueScope, merge_dimension, merge_values, transaction
 from warehouse.publish import WarehouseLocked, building, connect_readonly, default_warehouse_path
 

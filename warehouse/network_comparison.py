@@ -8,7 +8,7 @@ and network, with kpi_id = the measure id, gender T and peer_set_kind 'network'.
 the same measure id for the same kommun; each network sees its own values. Peers, ranks, medians and
 deltas follow the mart's rules (ties share the best rank, NULL values are not ranked, sums in value
 order); colour bands use the network's own quartiles that year, since no national figure exists. The
-national columns are NULL. Monthly periods are left to core.network_measure (the mart is yearly).
+national columns are NULL. Monthly periods go to mart.monthly_comparison (warehouse.monthly).
 """
 
 from __future__ import annotations

@@ -725,6 +725,92 @@ FILE_TABLES: tuple[Table, ...] = (
 )
 TABLES += FILE_TABLES
 
+MONTHLY_GRAIN = " (grain: source, measure_id, breakdown, municipality_id, period, peer_set_id)."
+TABLES += (
+    Table(
+        "mart",
+        "monthly_comparison",
+        "Monthly statistics of each kommun against its peer sets; one row per source, measure_id, "
+        "breakdown, municipality_id, period (month) and peer_set_id. Fed by monthly register rows "
+        "(core.register_value, e.g. Socialstyrelsen's ekonomiskt bistånd per month; compared within the "
+        "kommun's län, Riket and each network listing it) and by networks' own monthly measures "
+        "(core.network_measure; compared within that network only). Peers are the set's other kommuner "
+        "with a row for the same source, measure, breakdown and month. value and set_published_value: "
+        "Källa: the source; every other figure is egen bearbetning.",
+        (
+            _c(
+                "source",
+                "VARCHAR",
+                "Where the value comes from: core.register_value.source (socialstyrelsen, scb) or "
+                "'network:' + the network owning the measure" + MONTHLY_GRAIN,
+            ),
+            _c(
+                "measure_id",
+                "VARCHAR",
+                "Register measure as published, or the network's mått" + MONTHLY_GRAIN,
+            ),
+            _c(
+                "measure_title", "VARCHAR", "Measure title (the register measure, or the network's måttnamn)."
+            ),
+            _c("breakdown", "VARCHAR", "The register row's other dimensions ('' = none)" + MONTHLY_GRAIN),
+            _c("municipality_id", "VARCHAR", "The compared kommun, 4-digit code" + MONTHLY_GRAIN),
+            _c(
+                "municipality_title", "VARCHAR", "Name of the kommun (core.municipality; NULL if not loaded)."
+            ),
+            _c("period", "VARCHAR", "'YYYY-MM'" + MONTHLY_GRAIN),
+            _c("year", "INTEGER", "Year of the month."),
+            _c("month", "INTEGER", "Month, 1-12."),
+            _c("value", "DOUBLE", "The kommun's value as published; NULL when status is not ok."),
+            _c("status", "VARCHAR", STATUS),
+            _c(
+                "direction",
+                "VARCHAR",
+                "higher, lower or neutral: the network measure's riktning; register measures are neutral.",
+            ),
+            _c("peer_set_kind", "VARCHAR", "lan (the county's kommuner), riket (all kommuner) or network."),
+            _c("peer_set_id", "VARCHAR", "'lan:' + länskod, 'riket' or 'network:' + name" + MONTHLY_GRAIN),
+            _c("peer_set_title", "VARCHAR", "Title of the peer set."),
+            _c("n_peers", "BIGINT", "The set's other kommuner with a row (any status) that month."),
+            _c(
+                "n_peers_with_value",
+                "BIGINT",
+                "Peers with a value that month (peer_mean and median use them).",
+            ),
+            _c("peer_mean", "DOUBLE", "Unweighted mean of the peers' values (egen bearbetning)."),
+            _c("peer_median", "DOUBLE", "Median of the peers' values (egen bearbetning)."),
+            _c(
+                "rank_in_peers",
+                "BIGINT",
+                "Rank among the set's values that month, the kommun included: by direction (1 = bäst), "
+                "a neutral measure in value order (1 = högst värde); ties share the best rank; NULL without "
+                "a value.",
+            ),
+            _c(
+                "n_ranked",
+                "BIGINT",
+                "How many values were ranked (the peers with a value plus the kommun's).",
+            ),
+            _c("rank_order", "VARCHAR", "What rank 1 means: '1 = bäst', or '1 = högst värde' for neutral."),
+            _c(
+                "set_published_value",
+                "DOUBLE",
+                "The source's own figure for the set's unit that month where it publishes one (Riket 0000, "
+                "län 00LL; a total, not a mean); NULL otherwise.",
+            ),
+            _c("value_prev_year", "DOUBLE", "The kommun's value in the same month a year earlier."),
+            _c("delta_prev_year", "DOUBLE", "value - value_prev_year (egen bearbetning)."),
+            _c(
+                "peer_mean_delta_prev_year",
+                "DOUBLE",
+                "peer_mean - the same set's peer_mean for the kommun a year earlier (egen bearbetning).",
+            ),
+            _c("source_note", "VARCHAR", "Attribution: Källa for value, egen bearbetning for the rest."),
+        ),
+        "mart",
+        ("source", "measure_id", "breakdown", "municipality_id", "period", "peer_set_id"),
+    ),
+)
+
 TABLES_BY_NAME: dict[str, Table] = {t.qualified: t for t in TABLES}
 
 
