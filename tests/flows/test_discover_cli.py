@@ -1,0 +1,164 @@
+"""`jamfor kpi`, `municipality`, `peers` on a warehouse loaded from the Kolada replay with the demo scope
+(real values and the real 6,099-KPI catalogue), and their one-line errors on bad input."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from flows.cli import main
+from tests.flows.discovery_data import build_demo_warehouse
+from warehouse.publish import connect_readonly
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_demo_warehouse(tmp_path_factory.mktemp("discover"))
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def sql(warehouse: Path, query: str, params: dict | None = None) -> list[tuple]:
+    con = connect_readonly(warehouse)
+    try:
+        return con.execute(query, params or {}).fetchall()
+    finally:
+        con.close()
+
+
+def one_line_error(code: int, err: str, *needles: str) -> None:
+    assert code == 2 and err.count("\n") == 1 and err.startswith("jamfor: error:"), err
+    for needle in needles:
+        assert needle in err, err
+
+
+def test_kpi_search_ignores_case_and_diacritics(warehouse: Path, tmp_path: Path, capsys) -> None:
+    common = ["--format", "json", "--warehouse", str(warehouse), "--data-dir", str(tmp_path)]
+    code, out, _ = run(["kpi", "search", "Väntetid", "försörjningsstöd", *common], capsys)
+    assert code == 0
+    rows = json.loads(out)
+    _, plain_out, _ = run(["kpi", "search", "VANTETID forsorjningsstod", *common], capsys)
+    assert json.loads(plain_out) == rows
+    by_id = {r["kpi_id"]: r for r in rows}
+    # U31402 is in the demo load (values up to 2022); U31403 is in the catalogue only
+    assert by_id["U31402"] == {
+        "kpi_id": "U31402",
+        "title": "Väntetid i antal dagar från ansökan vid nybesök till beslut inom försörjningsstöd, "
+        "medelvärde",
+        "operating_area": "Individ- och familjeomsorg",
+        "direction": "lower",
+        "newest_year": 2022,
+        "in_scope": True,
+    }
+    assert by_id["U31403"]["newest_year"] is None and rows[0]["kpi_id"] == "U31402"
+    assert all("väntetid" in r["title"].lower() and "försörjningsstöd" in r["title"] for r in rows)
+
+
+def test_kpi_search_by_id_and_scope_flag(warehouse: Path, tmp_path: Path, capsys) -> None:
+    common = ["--warehouse", str(warehouse), "--data-dir", str(tmp_path)]
+    code, out, _ = run(["kpi", "search", "n00945", "--format", "csv", *common], capsys)
+    assert code == 0
+    frame = pl.read_csv(io.StringIO(out))
+    assert frame.row(0, named=True)["kpi_id"] == "N00945"
+    assert frame.row(0, named=True)["in_scope"] is False  # Arbetsmarknad: not in the default scope
+    code, out, _ = run(["kpi", "search", "hemlöshet", *common], capsys)
+    assert code == 0 and "N30466" in out and "Individ- och familjeomsorg" in out
+
+
+def test_kpi_search_no_match(warehouse: Path, capsys) -> None:
+    code, _, err = run(["kpi", "search", "zzqxnothing", "--warehouse", str(warehouse)], capsys)
+    one_line_error(code, err, "zzqxnothing")
+
+
+def test_kpi_show_matches_the_warehouse(warehouse: Path, tmp_path: Path, capsys) -> None:
+    common = ["--warehouse", str(warehouse), "--data-dir", str(tmp_path)]
+    code, out, _ = run(["kpi", "show", "u30446", "--format", "json", *common], capsys)
+    assert code == 0
+    info = json.loads(out)
+    years = sql(
+        warehouse,
+        "SELECT year, count(DISTINCT municipality_id) FROM mart.kpi_value WHERE kpi_id = 'U30446' "
+        "AND value IS NOT NULL AND municipality_kind = 'kommun' GROUP BY year ORDER BY year",
+    )
+    (direction,) = sql(
+        warehouse, "SELECT direction, basis, rule FROM core.ref_kpi_direction WHERE kpi_id = 'U30446'"
+    )
+    assert info["years_with_values"] == [y for y, _ in years] and info["newest_year"] == 2022
+    assert info["kommuner_newest_year"] == years[-1][1] > 250
+    assert (info["direction"], info["direction_basis"], info["direction_rule"]) == direction
+    assert info["operating_area"] == "Individ- och familjeomsorg" and info["in_scope"] is True
+    (coding,) = [c for c in info["oj_coding"] if c["kpi_group_id"] == "GKPI255"]
+    assert coding["coding"] == "Överskott=2, Balans=1, Underskott=0" and coding["best_label"] == "Överskott"
+    assert any(g.startswith("GKPI255 ") for g in info["kpi_groups"])
+    code, text, _ = run(["kpi", "show", "U30446", *common], capsys)
+    assert code == 0 and "Bostadsmarknadsläge" in text and "in the scheduled scope: yes" in text
+    assert f"{years[-1][1]} in the newest year" in text and "ÖJ GKPI255" in text
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["kpi", "show", "N99999"], "no KPI N99999"),
+        (["kpi", "show", "X1"], "malformed KPI ids"),
+        (["municipality", "search", "Xyzzyby"], "Xyzzyby"),
+        (["peers", "Atlantis"], "Atlantis"),
+        (["peers", "Sal"], "ambiguous"),  # Sala, Salem
+    ],
+)
+def test_bad_input_is_one_line_exit_2(warehouse: Path, argv: list[str], needle: str, capsys) -> None:
+    code, _, err = run([*argv, "--warehouse", str(warehouse)], capsys)
+    one_line_error(code, err, needle)
+
+
+def test_missing_warehouse_is_one_line(tmp_path: Path, capsys) -> None:
+    code, _, err = run(["peers", "0561", "--warehouse", str(tmp_path / "none.duckdb")], capsys)
+    one_line_error(code, err, "no warehouse at", "jamfor load yearly")
+
+
+def test_municipality_search(warehouse: Path, capsys) -> None:
+    code, out, _ = run(
+        ["municipality", "search", "atvidaberg", "--format", "csv", "--warehouse", str(warehouse)], capsys
+    )
+    assert code == 0
+    frame = pl.read_csv(io.StringIO(out), schema_overrides={"municipality_id": pl.String})
+    assert frame.to_dicts() == [
+        {
+            "municipality_id": "0561",
+            "title": "Åtvidaberg",
+            "lan": "Östergötlands läns kommuner",
+            "kommungrupp": "Pendlingskommun nära större stad",
+        }
+    ]
+    code, out, _ = run(["municipality", "search", "--format", "json", "--warehouse", str(warehouse)], capsys)
+    assert code == 0 and len(json.loads(out)) == 290
+
+
+def test_peers_lists_every_set_with_its_members(warehouse: Path, capsys) -> None:
+    code, out, _ = run(["peers", "Åtvidaberg", "--format", "json", "--warehouse", str(warehouse)], capsys)
+    assert code == 0
+    sets = {s["peer_set_id"]: s for s in json.loads(out)}
+    assert {s["kind"] for s in sets.values()} == {"liknande", "network", "kommungrupp", "lan", "riket"}
+    ifo = [s for s in sets.values() if s["kind"] == "liknande" and s["area"] == "IFO"]
+    (ifo,) = ifo
+    members = sql(
+        warehouse,
+        "SELECT m.member_id FROM core.municipality_group_member AS m WHERE m.group_id = $g "
+        "AND m.valid_to IS NULL AND NOT m.is_deleted ORDER BY 1",
+        {"g": ifo["peer_set_id"]},
+    )
+    assert sorted(m[-5:-1] for m in ifo["members"]) == [m for (m,) in members] and ifo["n_members"] == 7
+    assert ifo["vintage"] == 2024 and "0561" not in str(ifo["members"])
+    network = sets["network:skl-ifo"]
+    assert network["n_members"] == 6 and "Åtvidaberg (0561)" in network["members"]
+    assert sets["riket"]["n_members"] == 290 and sets["lan:05"]["n_members"] == 13
+    code, text, _ = run(["peers", "0561", "--warehouse", str(warehouse)], capsys)
+    assert code == 0 and "Peer sets of Åtvidaberg (0561)" in text and "vintage 2024" in text
+    assert "Hultsfred (0860)" in text and "290 members" in text
