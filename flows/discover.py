@@ -84,10 +84,10 @@ def kpi(args: argparse.Namespace) -> int:
                     raise LookupProblem(f"no KPI id or title contains {' '.join(args.text)!r}")
                 _emit(rows, args.format, f"KPIs matching {' '.join(args.text)!r}: {rows.height}", args.limit)
             else:
-                (wanted,) = parse_kpis(args.text[0]) if len(args.text) == 1 else (None,)
-                if wanted is None:
+                wanted = parse_kpis(",".join(args.text))
+                if len(wanted) != 1:
                     raise LookupProblem("kpi show takes one KPI id, e.g. `jamfor kpi show N31807`")
-                _print_kpi(show_kpi(con, wanted, _scope_ids(con, args.data_dir)), args.format)
+                _print_kpi(show_kpi(con, wanted[0], _scope_ids(con, args.data_dir)), args.format)
         finally:
             con.close()
         return 0

@@ -108,6 +108,7 @@ def test_kpi_show_matches_the_warehouse(warehouse: Path, tmp_path: Path, capsys)
     [
         (["kpi", "show", "N99999"], "no KPI N99999"),
         (["kpi", "show", "X1"], "malformed KPI ids"),
+        (["kpi", "show", "N31807", "U21468"], "takes one KPI id"),
         (["municipality", "search", "Xyzzyby"], "Xyzzyby"),
         (["peers", "Atlantis"], "Atlantis"),
         (["peers", "Sal"], "ambiguous"),  # Sala, Salem
