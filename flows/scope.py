@@ -15,6 +15,7 @@ from flows.config import Paths
 
 SCOPES_DIR = Path(__file__).parent / "scopes"
 DEFAULT = "default"
+ADHOC = ":adhoc"  # suffix of a scope whose KPIs were given with --kpi
 KPI_ID = re.compile(r"^[NU]\d{5}$")
 YEARS = re.compile(r"^(\d{4})(?:-(\d{4})?)?$")
 SCOPE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -120,7 +121,7 @@ def load_scope(path_or_name: str | Path, *, data_dir: str | Path | None = None) 
 def with_overrides(scope: Scope, kpis: str | None = None, years: str | None = None) -> Scope:
     """Apply --kpi / --years flags: explicit KPIs replace the scope's selection."""
     if kpis:
-        scope = Scope(name=f"{scope.name}:adhoc", kpis=parse_kpis(kpis), years=scope.years)
+        scope = Scope(name=f"{scope.name}{ADHOC}", kpis=parse_kpis(kpis), years=scope.years)
     if years:
         scope = replace(scope, years=parse_years(years))
     return scope

@@ -23,15 +23,17 @@ HEADER = (
 )
 
 
-def check_known(kpis: Sequence[str], catalogue: set[str] | None) -> None:
+def check_known(
+    kpis: Sequence[str], catalogue: set[str] | None, where: str = "the Kolada catalogue of the warehouse"
+) -> None:
     """Stop at once, naming them, when KPI ids are not in the catalogue (None = no catalogue yet)."""
     if catalogue is None:
         return
     unknown = [k for k in kpis if k not in catalogue]
     if unknown:
         raise ScopeError(
-            f"unknown KPI id{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}: not in the Kolada "
-            "catalogue of the warehouse (find ids with `jamfor kpi search TEXT`)"
+            f"unknown KPI id{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}: not in {where} "
+            "(find ids with `jamfor kpi search TEXT`)"
         )
 
 

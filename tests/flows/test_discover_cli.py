@@ -221,3 +221,24 @@ def test_unknown_kpi_ids_stop_scope_fetch_and_load(
     )
     one_line_error(code, err, "unknown KPI id N99999")
     assert not (tmp_path / "raw").exists()
+
+
+def test_a_load_stops_on_kpi_ids_the_fetched_catalogue_lacks(warehouse: Path) -> None:
+    """No published catalogue yet: the flow checks --kpi ids against the catalogue it just fetched."""
+    from flows.scope import Scope, ScopeError, load_scope, with_overrides
+    from flows.tasks import resolve_scope
+
+    fetch_dir = warehouse.parent / "raw" / "kolada" / "demo"  # the real catalogue pages of the load
+    adhoc = with_overrides(load_scope("demo"), kpis="N31807,U99998")
+    with pytest.raises(ScopeError, match=r"unknown KPI id U99998: not in Kolada's KPI catalogue"):
+        resolve_scope.fn(adhoc, fetch_dir)
+    assert resolve_scope.fn(with_overrides(adhoc, kpis="N31807"), fetch_dir) == ["N31807"]
+    # a scope file's own ids are not checked: a KPI Kolada retires must not stop the scheduled load
+    named = Scope(name="mine", kpis=("N31807", "U99998"))
+    assert resolve_scope.fn(named, fetch_dir) == ["N31807", "U99998"]
+
+
+def test_scope_add_without_a_catalogue_warns(tmp_path: Path, capsys) -> None:
+    code, out, err = run(["scope", "add", "N31807", "--data-dir", str(tmp_path)], capsys)
+    assert code == 0 and "ids not checked" in err and "N31807" in (tmp_path / "scope.yaml").read_text("utf-8")
+    assert "KPIs: N01951, N31807" in out
