@@ -1,4 +1,5 @@
-"""The `jamfor` command line: fetch, load, status, docs, replay, demo, serve, compare, report, export."""
+"""The `jamfor` command line: fetch, load, status, docs, replay, demo, serve, compare, report, export,
+kpi, municipality, peers, scope."""
 
 from __future__ import annotations
 
@@ -37,6 +38,35 @@ def _version() -> str:
         return "unknown (not installed: run `make venv`)"
 
 
+def _discovery(sub: argparse._SubParsersAction, load: argparse.ArgumentParser) -> None:
+    """kpi, municipality, peers and scope, and `load scb`'s options (flows.discover)."""
+    load.add_argument("--table", default="TAB638", help="scb mode: SCB table id (default TAB638)")
+    load.add_argument(
+        "--select", action="append", metavar="VAR=CODES", help="scb mode: replace a variable's codes"
+    )
+    load.add_argument("--scb-url", help="scb mode: SCB PxWeb v2 base URL (JAMFOR_SCB_URL)")
+    fmt = {"choices": ["table", "csv", "json"], "default": "table"}
+    kpi = sub.add_parser("kpi", help="search the KPI catalogue, or show everything about one KPI")
+    kpi.add_argument("action", choices=["search", "show"])
+    kpi.add_argument("text", nargs="+", metavar="TEXT|ID", help="words of the title or id; show: one KPI id")
+    kpi.add_argument("--format", **fmt)
+    kpi.add_argument("--limit", type=int, default=40, help="table rows shown (0 = all)")
+    _common(kpi, kolada=False)
+    muni = sub.add_parser("municipality", help="search kommuner by code or name: län and kommungrupp")
+    muni.add_argument("action", choices=["search"])
+    muni.add_argument("text", nargs="*", metavar="TEXT", help="part of the name or code (none = all)")
+    muni.add_argument("--format", **fmt)
+    _common(muni, kolada=False)
+    peers = sub.add_parser("peers", help="every peer set of a kommun with kind, vintage and members")
+    peers.add_argument("municipality", help="kommun code or name, e.g. 0561 or Åtvidaberg")
+    peers.add_argument("--format", **fmt)
+    _common(peers, kolada=False)
+    scope = sub.add_parser("scope", help="add or remove KPIs in your default scope (JAMFOR_SCOPE_FILE)")
+    scope.add_argument("action", choices=["add", "remove", "show"])
+    scope.add_argument("ids", nargs="*", metavar="ID", help="KPI ids, e.g. N31807 U21468")
+    _common(scope, kolada=False)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (also used by the tests)."""
     parser = _Parser(prog="jamfor", description=__doc__)
@@ -52,12 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
     _common(fetch, warehouse=False)
 
     load = sub.add_parser("load", help="run a load flow into the warehouse")
-    load.add_argument("mode", choices=["yearly", "monthly", "backfill", "files"])
+    load.add_argument("mode", choices=["yearly", "monthly", "backfill", "files", "scb"])
     load.add_argument("paths", nargs="*", metavar="PATH", help="files mode: the files to load")
     load.add_argument("--scope", default="default", help="scope name (default, demo) or YAML file")
     load.add_argument("--kpi", help="comma-separated KPI ids (replaces the scope's selection)")
     load.add_argument("--years", help="YYYY-YYYY (required for backfill)")
     _common(load)
+    _discovery(sub, load)
 
     status = sub.add_parser("status", help="last runs, watermarks, row and quarantine counts")
     status.add_argument("--format", choices=["table", "json"], default="table")
@@ -108,9 +139,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _handlers() -> dict[str, Callable[[argparse.Namespace], int]]:
-    from flows import commands, compare, report
+    from flows import commands, compare, discover, report
 
     return {
+        "kpi": discover.kpi,
+        "municipality": discover.municipality,
+        "peers": discover.peers,
+        "scope": discover.scope,
         "compare": compare.compare,
         "report": report.report,
         "export": compare.export,

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from flows.config import Paths
+from flows.discover import check_kpi_flag, load_scb
 from flows.scope import ScopeError, parse_kpis, parse_years
 
 # soft_wrap: a message is one line in logs and pipes, never cut at 80 columns by rich
@@ -51,6 +52,7 @@ def fetch(args: argparse.Namespace) -> int:
     if not args.metadata and sum(x is not None for x in (kpis, years, municipalities)) < 2:
         raise ScopeError("give --metadata, or at least two of --kpi, --years, --municipality")
     paths = Paths.from_env(args.data_dir)
+    check_kpi_flag(args.kpi, paths.warehouse)
     settings = KoladaSettings.from_env(base_url=args.kolada_url)
     store = RawStore(paths.data_dir, new_fetch_id())
     started = time.perf_counter()
@@ -102,11 +104,14 @@ def load(args: argparse.Namespace) -> int:
         return load_files(args)
     if getattr(args, "paths", None):
         raise ScopeError(f"PATH arguments only apply to `load files`, not `load {args.mode}`")
+    if args.mode == "scb":
+        return load_scb(args)
     if args.mode == "backfill" and not args.years:
         raise ScopeError("backfill needs --years, e.g. --years 2015-2020")
     from flows.scope import load_scope, with_overrides
 
-    with_overrides(load_scope(args.scope), kpis=args.kpi, years=args.years)
+    with_overrides(load_scope(args.scope, data_dir=args.data_dir), kpis=args.kpi, years=args.years)
+    check_kpi_flag(args.kpi, Paths.from_env(args.data_dir, args.warehouse).warehouse)
     from flows import kolada_flows
 
     flow_fn = {"yearly": kolada_flows.yearly, "monthly": kolada_flows.monthly}.get(args.mode)

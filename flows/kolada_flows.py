@@ -57,7 +57,7 @@ def _request(
     warehouse: str | None,
     data_dir: str | None,
 ) -> RunRequest:
-    resolved = with_overrides(load_scope(scope), kpis=kpis, years=years)
+    resolved = with_overrides(load_scope(scope, data_dir=data_dir), kpis=kpis, years=years)
     return RunRequest(
         mode, resolved, Paths.from_env(data_dir, warehouse), KoladaSettings.from_env(base_url=kolada_url)
     )

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
 import polars as pl
 import yaml
 
+from flows.config import Paths
+
 SCOPES_DIR = Path(__file__).parent / "scopes"
+DEFAULT = "default"
+ADHOC = ":adhoc"  # suffix of a scope whose KPIs were given with --kpi
 KPI_ID = re.compile(r"^[NU]\d{5}$")
 YEARS = re.compile(r"^(\d{4})(?:-(\d{4})?)?$")
 SCOPE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -29,6 +34,8 @@ class Scope:
     operating_areas: tuple[str, ...] = ()
     kpi_groups: tuple[str, ...] = ()
     years: tuple[int, ...] = field(default_factory=tuple)
+    # taken out of the selection even when an operating area or KPI group selects them
+    exclude_kpis: tuple[str, ...] = ()
 
     def key(self) -> str:
         """The watermark key of this scope (name only: the same scope keeps one watermark)."""
@@ -41,6 +48,7 @@ class Scope:
             "kpis": list(self.kpis),
             "operating_areas": list(self.operating_areas),
             "kpi_groups": list(self.kpi_groups),
+            "exclude_kpis": list(self.exclude_kpis),
             "years": [min(self.years), max(self.years)] if self.years else [],
         }
 
@@ -71,10 +79,20 @@ def parse_kpis(text: str) -> tuple[str, ...]:
     return ids
 
 
-def load_scope(path_or_name: str | Path) -> Scope:
-    """Read a scope YAML file; a bare name ("default", "demo") refers to the bundled scopes."""
+def user_scope_file(data_dir: str | Path | None = None) -> Path:
+    """The user's own default scope (JAMFOR_SCOPE_FILE, else <data dir>/scope.yaml), outside the
+    repository: `jamfor scope add|remove` writes it and the scheduled loads read it when it exists."""
+    explicit = os.environ.get("JAMFOR_SCOPE_FILE")
+    return Path(explicit) if explicit else Paths.from_env(data_dir).data_dir / "scope.yaml"
+
+
+def load_scope(path_or_name: str | Path, *, data_dir: str | Path | None = None) -> Scope:
+    """Read a scope YAML file; a bare name ("default", "demo") refers to the bundled scopes, and
+    "default" to the user's scope file instead when there is one (user_scope_file(data_dir))."""
     path = Path(path_or_name)
-    if not path.suffix:
+    if str(path_or_name) == DEFAULT and user_scope_file(data_dir).is_file():
+        path = user_scope_file(data_dir)
+    elif not path.suffix:
         # a bare name only ever means a bundled scope; anything else must be given as a .yaml path
         if not SCOPE_NAME.match(str(path_or_name)):
             raise ScopeError(
@@ -86,7 +104,7 @@ def load_scope(path_or_name: str | Path) -> Scope:
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(raw, dict):
         raise ScopeError(f"{path}: a scope file is a mapping with name, kpis, operating_areas, ...")
-    unknown = set(raw) - {"name", "kpis", "operating_areas", "kpi_groups", "years"}
+    unknown = set(raw) - {"name", "kpis", "operating_areas", "kpi_groups", "years", "exclude_kpis"}
     if unknown:
         raise ScopeError(f"{path}: unknown keys {sorted(unknown)}")
     kpis = parse_kpis(",".join(raw["kpis"])) if raw.get("kpis") else ()
@@ -96,15 +114,16 @@ def load_scope(path_or_name: str | Path) -> Scope:
         operating_areas=tuple(raw.get("operating_areas") or ()),
         kpi_groups=tuple(raw.get("kpi_groups") or ()),
         years=parse_years(str(raw.get("years") or "1994-")),
+        exclude_kpis=parse_kpis(",".join(raw["exclude_kpis"])) if raw.get("exclude_kpis") else (),
     )
 
 
 def with_overrides(scope: Scope, kpis: str | None = None, years: str | None = None) -> Scope:
     """Apply --kpi / --years flags: explicit KPIs replace the scope's selection."""
     if kpis:
-        scope = Scope(name=f"{scope.name}:adhoc", kpis=parse_kpis(kpis), years=scope.years)
+        scope = Scope(name=f"{scope.name}{ADHOC}", kpis=parse_kpis(kpis), years=scope.years)
     if years:
-        scope = Scope(scope.name, scope.kpis, scope.operating_areas, scope.kpi_groups, parse_years(years))
+        scope = replace(scope, years=parse_years(years))
     return scope
 
 
@@ -112,4 +131,5 @@ def resolve_kpis(scope: Scope, kpi_dim: pl.DataFrame, kpi_group_members: pl.Data
     """The sorted KPI ids a scope selects, given the KPI catalogue and KPI group members."""
     by_area = kpi_dim.filter(pl.col("operating_area").is_in(list(scope.operating_areas)))["kpi_id"]
     by_group = kpi_group_members.filter(pl.col("kpi_group_id").is_in(list(scope.kpi_groups)))["kpi_id"]
-    return sorted(set(scope.kpis) | set(by_area.to_list()) | set(by_group.to_list()))
+    selected = set(scope.kpis) | set(by_area.to_list()) | set(by_group.to_list())
+    return sorted(selected - set(scope.exclude_kpis))

@@ -12,7 +12,8 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.config import Paths
 from flows.load import LoadSummary, load_fetch
-from flows.scope import Scope, resolve_kpis
+from flows.scope import ADHOC, Scope, resolve_kpis
+from flows.user_scope import check_known
 from sources.http import SourceHTTPError
 from sources.kolada.client import FetchResult, KoladaClient
 from sources.kolada.rawstore import RawStore, read_pages
@@ -47,8 +48,11 @@ def fetch_metadata(settings: KoladaSettings, data_dir: Path, fetch_id: str) -> d
 
 @task(name="resolve-scope", cache_policy=NO_CACHE)
 def resolve_scope(scope: Scope, fetch_dir: Path) -> list[str]:
-    """The KPI ids the scope selects from the catalogue just fetched; explicit ids are always kept."""
+    """The KPI ids the scope selects from the catalogue just fetched; explicit ids are always kept,
+    but ids given with --kpi (an ad-hoc scope) that the catalogue lacks stop the run, named."""
     kpi_dim, _ = meta_tf.kpi_dimension(read_pages(fetch_dir, "kpi"))
+    if scope.name.endswith(ADHOC) and kpi_dim.height:
+        check_known(scope.kpis, set(kpi_dim["kpi_id"]), "Kolada's KPI catalogue just fetched")
     _, members, _ = meta_tf.kpi_groups(read_pages(fetch_dir, "kpi_groups"))
     return resolve_kpis(scope, kpi_dim, members)
 
