@@ -39,6 +39,10 @@ COVERED_ELSEWHERE = {
     "prefect work-pool create jamfor-local --type process": DEPLOY_ROUTE,
     "JAMFOR_HOME=$PWD prefect deploy --all": DEPLOY_ROUTE,
     "prefect worker start --pool jamfor-local": DEPLOY_ROUTE,
+    # SCB's TAB638 is not in the fixtures and there is no internet here: the same command runs against a
+    # local PxWeb serving SCB's real TAB6471 answers
+    "jamfor load scb --years 2024": "tests/flows/test_discover_scb.py: `jamfor load scb --table TAB6471 "
+    "--years 2026 --select ...` against the local PxWeb (tests/sources/scb/pxweb_server.py)",
 }
 # Lines run here, but not verbatim (how, in the function named).
 RUN_SPECIALLY = {
