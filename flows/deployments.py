@@ -59,7 +59,7 @@ class Schedules:
 def serve_all(scope: str = "default") -> None:
     """Serve both deployments from this process until interrupted (one host needs no work pool).
 
-    Stopping it pauses the two schedules (Prefect's `pause_on_shutdown`), so no runs pile up unserved.
+    The server keeps creating their scheduled runs; only a running `jamfor serve` executes them.
     """
     from prefect import serve
     from prefect.schedules import Cron

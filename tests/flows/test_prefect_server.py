@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
+from subprocess import DEVNULL
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -219,10 +220,16 @@ def _trigger(server: Server, deployment: dict[str, Any], parameters: dict[str, A
     return run["id"]
 
 
+@pytest.fixture(scope="module")
+def loads(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The data directory the triggered runs load into (the inbox test reuses its watermark)."""
+    return tmp_path_factory.mktemp("loads") / "data"
+
+
 def test_triggered_runs_publish_log_and_wait_for_each_other(
-    server: Server, serving: dict[str, dict[str, Any]], replay: ReplayServer, tmp_path: Path
+    server: Server, serving: dict[str, dict[str, Any]], replay: ReplayServer, loads: Path
 ) -> None:
-    data = tmp_path / "data"
+    data = loads
     warehouse = data / "jamfor.duckdb"
     params = {"kolada_url": replay.base_url, "data_dir": str(data), "warehouse": str(warehouse)}
     params["years"] = YEARS
@@ -268,13 +275,14 @@ def test_triggered_runs_publish_log_and_wait_for_each_other(
 
 
 def test_inbox_file_that_fails_fails_the_run(
-    server: Server, serving: dict[str, dict[str, Any]], replay: ReplayServer, tmp_path: Path
+    server: Server, serving: dict[str, dict[str, Any]], replay: ReplayServer, loads: Path
 ) -> None:
-    data = tmp_path / "data"
+    data = loads
     params = {"kolada_url": replay.base_url, "data_dir": str(data), "years": YEARS}
     replay.reset()
-    yearly = server.finished(_trigger(server, serving[f"kolada-yearly/{SERVE_NAME}"], params), 240)
-    assert yearly["state_type"] == "COMPLETED"
+    if not (data / "jamfor.duckdb").is_file():  # run on its own: the monthly run needs a yearly one first
+        yearly = server.finished(_trigger(server, serving[f"kolada-yearly/{SERVE_NAME}"], params), 240)
+        assert yearly["state_type"] == "COMPLETED"
     (data / "inbox").mkdir()
     (data / "inbox" / "broken.csv").write_bytes(b"")
     run = server.finished(_trigger(server, serving[f"kolada-monthly/{SERVE_NAME}"], params), 240)
@@ -305,7 +313,9 @@ def test_prefect_deploy_outside_the_checkout_fails_at_deploy_time(server: Server
     assert {f"kolada-yearly/{WORKER_NAME}", f"kolada-monthly/{WORKER_NAME}"}.isdisjoint(server.deployments())
 
 
-def test_prefect_deploy_from_the_checkout_without_a_hand_set_variable(server: Server) -> None:
+def test_prefect_deploy_from_the_checkout_without_a_hand_set_variable(
+    server: Server, replay: ReplayServer, tmp_path: Path
+) -> None:
     env = {**server.env, "JAMFOR_MONTHLY_CRON": "0 7 5 * *"}
     prefect = str(BIN / "prefect")
     for argv in (
@@ -313,7 +323,7 @@ def test_prefect_deploy_from_the_checkout_without_a_hand_set_variable(server: Se
         [prefect, "deploy", "--all"],
     ):
         done = subprocess.run(
-            argv, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.PIPE
+            argv, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120, stdin=DEVNULL
         )
         assert done.returncode == 0, done.stdout + done.stderr
     found = server.deployments()
@@ -328,6 +338,26 @@ def test_prefect_deploy_from_the_checkout_without_a_hand_set_variable(server: Se
         ]
     # the serve route's deployments are separate, not overwritten
     assert {f"kolada-yearly/{SERVE_NAME}", f"kolada-monthly/{SERVE_NAME}"} <= set(found)
+    # a worker started elsewhere runs the deployment in the checkout (the pull step's directory)
+    worker_log = tmp_path / "worker.log"
+    with worker_log.open("wb") as out:
+        worker = subprocess.Popen(
+            [str(BIN / "prefect"), "worker", "start", "--pool", "jamfor-local"],
+            cwd=tmp_path,
+            env={**env, "PREFECT_WORKER_QUERY_SECONDS": "2", "JAMFOR_KOLADA_RATE": "200"},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    try:
+        data = tmp_path / "data"
+        params = {"kolada_url": replay.base_url, "data_dir": str(data), "years": YEARS}
+        run = server.finished(_trigger(server, found[f"kolada-yearly/{WORKER_NAME}"], params), 240)
+    finally:
+        _stop(worker)
+    assert run["state_type"] == "COMPLETED", worker_log.read_text(errors="replace")[-3000:]
+    assert (data / "jamfor.duckdb").is_file()
 
 
 def test_failed_cli_load_ends_with_its_one_line_reason(
