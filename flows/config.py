@@ -43,6 +43,8 @@ def prefect_defaults() -> None:
     """
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
+    # the temporary server gets 20 s to start by default, which a busy 2-core machine can miss
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 
 
 # a scheduled run may find the other deployment's run loading; a full-scope yearly load takes hours
