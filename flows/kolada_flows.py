@@ -131,7 +131,7 @@ def run_load(request: RunRequest) -> dict[str, Any]:
         runlog.append_failure(request.paths.run_log, record, exc)
         raise
     problem = (
-        f"{len(failed)} of {len(inbox.files)} inbox files failed and were moved to inbox/failed "
+        f"{len(failed)} of {len(inbox.files)} inbox files failed and were moved to the inbox's failed/ "
         f"(the Kolada load was published): {'; '.join(f.message for f in failed)}"
         if failed
         else ""
@@ -148,7 +148,6 @@ def run_load(request: RunRequest) -> dict[str, Any]:
         },
     )
     if failed:
-        log.error("%s", problem)
         raise InboxFilesFailed(problem, report)
     log.info("%s load done in %.1f s", request.mode, elapsed)
     return {"run_id": run_id, "summary": summary, "report": report, "elapsed_s": elapsed}
