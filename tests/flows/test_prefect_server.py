@@ -295,6 +295,22 @@ def test_inbox_file_that_fails_fails_the_run(
     assert [p.name for p in (data / "inbox" / "failed").iterdir() if p.name.endswith("broken.csv")]
     last = json.loads((data / "runs.ndjson").read_text().splitlines()[-1])
     assert last["status"] == "completed" and "inbox files failed" in last["message"]
+    # the same from the CLI: the report of what was published, then the reason as the last line
+    (data / "inbox" / "empty.csv").write_bytes(b"")
+    argv = ["load", "monthly", "--scope", "demo", "--years", YEARS, "--kolada-url", replay.base_url]
+    done = subprocess.run(
+        [sys.executable, "-m", "flows.cli", *argv, "--data-dir", str(data)],
+        env={**server.env, "JAMFOR_KOLADA_RATE": "200"},
+        capture_output=True,
+        text=True,
+        timeout=240,
+        stdin=DEVNULL,
+    )
+    assert done.returncode == 1
+    assert "# kolada-monthly run" in done.stdout and "empty.csv" in done.stdout.split("## Inbox")[1]
+    reason = done.stderr.strip().splitlines()[-1]
+    assert reason.startswith("jamfor: load failed: InboxFilesFailed: 1 of 1 inbox files failed"), done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_prefect_deploy_outside_the_checkout_fails_at_deploy_time(server: Server, tmp_path: Path) -> None:
