@@ -7,7 +7,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from flows.config import quiet_prefect_defaults
+from flows.config import prefect_defaults
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
@@ -87,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--scope", default="default", help="scope name (default, demo) or YAML file")
     load.add_argument("--kpi", help="comma-separated KPI ids (replaces the scope's selection)")
     load.add_argument("--years", help="YYYY-YYYY (required for backfill)")
+    load.add_argument(
+        "--wait", type=float, metavar="SECONDS", help="wait for a running load (JAMFOR_LOCK_WAIT, default 0)"
+    )
     _common(load)
     _discovery(sub, load)
 
@@ -162,7 +165,7 @@ def _handlers() -> dict[str, Callable[[argparse.Namespace], int]]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `jamfor` console script; failures print one line and exit non-zero."""
     args = build_parser().parse_args(argv)
-    quiet_prefect_defaults()
+    prefect_defaults()
     from flows.scope import ScopeError
 
     try:

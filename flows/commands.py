@@ -113,7 +113,9 @@ def load(args: argparse.Namespace) -> int:
     with_overrides(load_scope(args.scope, data_dir=args.data_dir), kpis=args.kpi, years=args.years)
     check_kpi_flag(args.kpi, Paths.from_env(args.data_dir, args.warehouse).warehouse)
     from flows import kolada_flows
+    from flows.logs import quiet_terminal
 
+    quiet_terminal()
     flow_fn = {"yearly": kolada_flows.yearly, "monthly": kolada_flows.monthly}.get(args.mode)
     common = {
         "scope": args.scope,
@@ -121,12 +123,17 @@ def load(args: argparse.Namespace) -> int:
         "kolada_url": args.kolada_url,
         "warehouse": args.warehouse,
         "data_dir": args.data_dir,
+        "lock_wait": args.wait,
     }
     console.print(f"jamfor: starting the {args.mode} load (Prefect starts a temporary server if none is set)")
-    if flow_fn is None:
-        result = kolada_flows.backfill(years=args.years, **common)
-    else:
-        result = flow_fn(years=args.years, **common)
+    try:
+        if flow_fn is None:
+            result = kolada_flows.backfill(years=args.years, **common)
+        else:
+            result = flow_fn(years=args.years, **common)
+    except kolada_flows.InboxFilesFailed as exc:
+        print(exc.report)  # what was published; the reason follows as the last line
+        raise
     print(result["report"])
     return 0
 
@@ -136,8 +143,10 @@ def load_files(args: argparse.Namespace) -> int:
     if not args.paths:
         raise ScopeError("load files needs at least one PATH")
     from flows.files import load_files as run
+    from flows.logs import quiet_terminal
 
-    report = run(args.paths, warehouse=args.warehouse, data_dir=args.data_dir)
+    quiet_terminal()
+    report = run(args.paths, warehouse=args.warehouse, data_dir=args.data_dir, lock_wait=args.wait)
     print(report.format())
     return 0
 
@@ -200,6 +209,9 @@ def replay(args: argparse.Namespace) -> int:
 def demo(args: argparse.Namespace) -> int:
     """The main job on the bundled snapshot: yearly load of the demo scope, then a look at the marts."""
     from flows.demo import run_demo
+    from flows.logs import quiet_terminal
+
+    quiet_terminal()
 
     return run_demo(Paths.from_env(args.data_dir, args.warehouse), console)
 

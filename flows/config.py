@@ -33,14 +33,43 @@ class Paths:
         return cls(data_dir=base, warehouse=wh)
 
 
-def quiet_prefect_defaults() -> None:
-    """Set Prefect defaults that keep a local run quiet, unless the user configured them.
+def prefect_defaults() -> None:
+    """Set Prefect defaults for jamfor's commands, unless the user configured them.
 
-    The temporary server's telemetry write races its own SQLite migrations and prints a
-    'database is locked' traceback on a fresh PREFECT_HOME; analytics are off by default here.
+    Telemetry is off: the temporary server's analytics write races its own SQLite migrations and
+    prints a 'database is locked' traceback on a fresh PREFECT_HOME, and the SDK's usage events
+    (DO_NOT_TRACK) are not ours to send. README "Scheduling" says how to keep a server you start
+    yourself quiet too.
     """
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    # the temporary server gets 20 s to start by default, which a busy 2-core machine can miss
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+
+
+# a scheduled run may find the other deployment's run loading; a full-scope yearly load takes hours
+DEPLOYMENT_LOCK_WAIT_S = 6 * 3600
+
+
+def lock_wait_seconds(explicit: float | None, *, in_deployment: bool) -> float:
+    """How long a load waits for another load's writer lock before it fails with WarehouseLocked.
+
+    The flow parameter or `jamfor load --wait`, else JAMFOR_LOCK_WAIT, else 6 hours in a deployment
+    run (the yearly and monthly runs queue behind each other) and 0 from the CLI (it fails at once).
+    """
+    if explicit is not None:
+        seconds = float(explicit)
+    elif os.environ.get("JAMFOR_LOCK_WAIT"):
+        value = os.environ["JAMFOR_LOCK_WAIT"]
+        try:
+            seconds = float(value)
+        except ValueError:
+            raise ValueError(f"JAMFOR_LOCK_WAIT={value!r} is not a number of seconds") from None
+    else:
+        seconds = DEPLOYMENT_LOCK_WAIT_S if in_deployment else 0.0
+    if seconds < 0:
+        raise ValueError(f"the lock wait must be 0 or more seconds, got {seconds:g}")
+    return seconds
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ import polars as pl
 from prefect import flow
 
 from flows import runlog
-from flows.config import Paths
+from flows.config import Paths, lock_wait_seconds
 from flows.file_kinds import transform_delivery
 from flows.file_report import FileOutcome, FilesReport, logical_key
 from flows.load import LoadSummary
@@ -73,12 +73,14 @@ def load_files(
     on_error: str = "raise",
     run_id: str | None = None,
     lock_held: bool = False,
+    lock_wait: float | None = None,
 ) -> FilesReport:
     """Load files into the warehouse (one publish); see the module docstring.
 
     on_error "raise": any unreadable file raises FilesLoadError and nothing is written.
     on_error "report": unreadable files are reported as failed and the others still load.
     lock_held: the caller (e.g. a flow) already holds warehouse.publish.writer_lock for the warehouse.
+    lock_wait: seconds to wait for another load's lock (None: JAMFOR_LOCK_WAIT, else at once).
     """
     if on_error not in ("raise", "report"):
         raise ValueError(f"on_error must be 'raise' or 'report', got {on_error!r}")
@@ -87,12 +89,11 @@ def load_files(
     as_of = datetime.now(UTC)
     record: dict[str, Any] = {"run_id": run_id, "flow": FLOW_NAME, "started_at": as_of.isoformat()}
     try:
-        with nullcontext() if lock_held else writer_lock(where.warehouse, run_id=run_id):
+        wait = lock_wait_seconds(lock_wait, in_deployment=False)
+        with nullcontext() if lock_held else writer_lock(where.warehouse, run_id=run_id, wait_s=wait):
             report = _load_locked(where, [Path(p) for p in paths], run_id, as_of, on_error)
     except BaseException as exc:
-        runlog.append(
-            where.run_log, {**record, "status": "failed", "message": f"{type(exc).__name__}: {exc}"}
-        )
+        runlog.append_failure(where.run_log, record, exc)
         raise
     totals = report.summary.counts() if report.summary else {}
     runlog.append(

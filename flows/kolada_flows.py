@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -9,11 +10,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from prefect import flow
-from prefect.runtime import flow_run
+from prefect.runtime import deployment, flow_run
 
 from flows import runlog
-from flows.config import Paths
+from flows.config import Paths, lock_wait_seconds
+from flows.file_report import FilesReport
 from flows.load import LoadSummary
+from flows.logs import route_to_flow_runs
 from flows.scope import Scope, load_scope, with_overrides
 from flows.tasks import (
     fetch_metadata,
@@ -32,10 +35,24 @@ from warehouse.publish import connect_readonly, writer_lock
 # Kolada's from_date asks for changes after a date; one day of overlap costs nothing (merges are
 # idempotent) and covers changes made on the day of the previous run.
 FROM_DATE_OVERLAP = timedelta(days=1)
+log = logging.getLogger("jamfor.load")
+route_to_flow_runs()
 
 
 class NoWatermarkError(RuntimeError):
     """A monthly run found no watermark for its scope: run the yearly load first."""
+
+
+class InboxFilesFailed(RuntimeError):
+    """The load was published, but files in the inbox could not be loaded; `report` is the run report.
+
+    The flow run ends Failed: a file that needs fixing and re-delivering needs a person, and Prefect's
+    notifications and automations react to a failed run, not to a sentence in a green one.
+    """
+
+    def __init__(self, message: str, report: str) -> None:
+        super().__init__(message)
+        self.report = report
 
 
 @dataclass(frozen=True)
@@ -46,6 +63,7 @@ class RunRequest:
     scope: Scope
     paths: Paths
     settings: KoladaSettings
+    lock_wait: float = 0.0
 
 
 def _request(
@@ -56,10 +74,15 @@ def _request(
     kolada_url: str | None,
     warehouse: str | None,
     data_dir: str | None,
+    lock_wait: float | None,
 ) -> RunRequest:
     resolved = with_overrides(load_scope(scope, data_dir=data_dir), kpis=kpis, years=years)
     return RunRequest(
-        mode, resolved, Paths.from_env(data_dir, warehouse), KoladaSettings.from_env(base_url=kolada_url)
+        mode,
+        resolved,
+        Paths.from_env(data_dir, warehouse),
+        KoladaSettings.from_env(base_url=kolada_url),
+        lock_wait_seconds(lock_wait, in_deployment=deployment.get_id() is not None),
     )
 
 
@@ -84,31 +107,49 @@ def run_load(request: RunRequest) -> dict[str, Any]:
         "started_at": as_of.isoformat(),
         "scope": request.scope.as_dict(),
     }
+    log.info(
+        "%s load of %s into %s, run %s", request.mode, request.scope.key(), request.paths.warehouse, run_id
+    )
     try:
-        with writer_lock(request.paths.warehouse, run_id=run_id):
+        with writer_lock(request.paths.warehouse, run_id=run_id, wait_s=request.lock_wait):
             summary, fetched = _fetch_and_load(request, run_id, as_of)
+            log.info(
+                "published: rows in %d = loaded %d + quarantined %d; new %d, revised %d, deleted %d",
+                summary.rows_in,
+                summary.rows_loaded,
+                summary.rows_quarantined,
+                summary.inserted,
+                summary.revised,
+                summary.deleted,
+            )
             # the monthly cadence is also when files from SCB, Socialstyrelsen and networks arrive
-            inbox = load_inbox_files(request.paths) if request.mode == "monthly" else ""
+            inbox = load_inbox_files(request.paths) if request.mode == "monthly" else FilesReport(None)
         elapsed = time.perf_counter() - started
-        report = publish_report(summary, fetched, elapsed)
-        if inbox:
-            report += "\n\n## Inbox\n\n" + inbox
+        failed = [f for f in inbox.files if f.status == "failed"]
+        report = publish_report(summary, fetched, elapsed, inbox.format() if inbox.files else "")
     except BaseException as exc:
-        runlog.append(
-            request.paths.run_log,
-            {**record, "status": "failed", "message": f"{type(exc).__name__}: {exc}".splitlines()[0]},
-        )
+        runlog.append_failure(request.paths.run_log, record, exc)
         raise
+    problem = (
+        f"{len(failed)} of {len(inbox.files)} inbox files failed and were moved to the inbox's failed/ "
+        f"(the Kolada load was published): {'; '.join(f.message for f in failed)}"
+        if failed
+        else ""
+    )
     runlog.append(
         request.paths.run_log,
         {
             **record,
             "status": "completed",
+            "message": problem,
             **summary.counts(),
             "elapsed_s": round(elapsed, 2),
             "steps_s": {name: round(seconds, 2) for name, seconds in summary.steps_s.items()},
         },
     )
+    if failed:
+        raise InboxFilesFailed(problem, report)
+    log.info("%s load done in %.1f s", request.mode, elapsed)
     return {"run_id": run_id, "summary": summary, "report": report, "elapsed_s": elapsed}
 
 
@@ -148,9 +189,10 @@ def yearly(
     kolada_url: str | None = None,
     warehouse: str | None = None,
     data_dir: str | None = None,
+    lock_wait: float | None = None,
 ) -> dict:
     """Full refresh: all metadata, and every value of the scope's KPIs and years."""
-    return run_load(_request("yearly", scope, kpis, years, kolada_url, warehouse, data_dir))
+    return run_load(_request("yearly", scope, kpis, years, kolada_url, warehouse, data_dir, lock_wait))
 
 
 @flow(name="kolada-monthly")
@@ -161,9 +203,10 @@ def monthly(
     kolada_url: str | None = None,
     warehouse: str | None = None,
     data_dir: str | None = None,
+    lock_wait: float | None = None,
 ) -> dict:
     """Incremental: metadata, and the values changed or deleted since the scope's last watermark."""
-    return run_load(_request("monthly", scope, kpis, years, kolada_url, warehouse, data_dir))
+    return run_load(_request("monthly", scope, kpis, years, kolada_url, warehouse, data_dir, lock_wait))
 
 
 @flow(name="kolada-backfill")
@@ -174,6 +217,7 @@ def backfill(
     kolada_url: str | None = None,
     warehouse: str | None = None,
     data_dir: str | None = None,
+    lock_wait: float | None = None,
 ) -> dict:
     """Full refresh of a year range only; other years and the watermark are left as they are."""
-    return run_load(_request("backfill", scope, kpis, years, kolada_url, warehouse, data_dir))
+    return run_load(_request("backfill", scope, kpis, years, kolada_url, warehouse, data_dir, lock_wait))

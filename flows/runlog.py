@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,31 @@ def append(path: Path, record: dict[str, Any]) -> None:
         handle.write(line + "\n")
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as the one line a failed run reports: `Type: first line of the message`."""
+    return f"{type(exc).__name__}: {exc}".splitlines()[0]
+
+
+def append_failure(path: Path, record: dict[str, Any], exc: BaseException) -> None:
+    """Append a failed run with its one-line reason and full traceback, then release the traceback's
+    finished frames.
+
+    Those frames hold what the run held (a DuckDB connection, relations, frames of data); kept alive
+    by the exception until the interpreter exits, DuckDB's bindings report them as "nanobind: leaked
+    ..." on stderr. The traceback text needs only code and line numbers, which clearing keeps.
+    """
+    text = "".join(traceback.format_exception(exc))
+    try:
+        append(path, {**record, "status": "failed", "message": one_line(exc), "traceback": text})
+    finally:
+        seen: set[int] = set()
+        current: BaseException | None = exc
+        while current is not None and id(current) not in seen:
+            seen.add(id(current))
+            traceback.clear_frames(current.__traceback__)
+            current = current.__cause__ or current.__context__
 
 
 def tail(path: Path, n: int = 10) -> list[dict[str, Any]]:

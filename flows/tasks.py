@@ -11,6 +11,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.config import Paths
+from flows.file_report import FilesReport
 from flows.load import LoadSummary, load_fetch
 from flows.scope import ADHOC, Scope, resolve_kpis
 from flows.user_scope import check_known
@@ -136,18 +137,21 @@ def summary_markdown(summary: LoadSummary, fetched: dict[str, FetchResult], elap
 
 
 @task(name="load-inbox", cache_policy=NO_CACHE)
-def load_inbox_files(paths: Paths) -> str:
-    """Load the files waiting in the inbox (SCB, Socialstyrelsen, network templates); '' when none."""
+def load_inbox_files(paths: Paths) -> FilesReport:
+    """Load the files waiting in the inbox (SCB, Socialstyrelsen, network templates), failed ones too."""
     from flows.files import load_inbox
 
-    report = load_inbox(warehouse=paths.warehouse, data_dir=paths.data_dir, lock_held=True)
-    return report.format() if report.run_id else ""
+    return load_inbox(warehouse=paths.warehouse, data_dir=paths.data_dir, lock_held=True)
 
 
 @task(name="publish-report", cache_policy=NO_CACHE)
-def publish_report(summary: LoadSummary, fetched: dict[str, FetchResult], elapsed_s: float) -> str:
-    """Attach the run report to the flow run as a Markdown artifact and return it."""
+def publish_report(
+    summary: LoadSummary, fetched: dict[str, FetchResult], elapsed_s: float, inbox: str = ""
+) -> str:
+    """Attach the run report (and what the inbox files did) to the flow run as a Markdown artifact."""
     markdown = summary_markdown(summary, fetched, elapsed_s)
+    if inbox:
+        markdown += "\n\n## Inbox\n\n" + inbox
     create_markdown_artifact(
         markdown, key=f"{summary.flow.replace('_', '-')}-summary", description="Load summary"
     )

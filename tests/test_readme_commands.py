@@ -29,19 +29,25 @@ from .duckdb_cli import duckdb_cli
 README = REPO_ROOT / "README.md"
 BIN = REPO_ROOT / ".venv" / "bin"
 COMMAND_TIMEOUT = 300
-DEPLOY_ROUTE = "issue 12's scheduling half (the `prefect deploy` route against a real server)"
+DEPLOY_ROUTE = (
+    "tests/flows/test_prefect_server.py::test_prefect_deploy_from_the_checkout_without_a_hand_set_variable"
+    ": a real server, `prefect work-pool create`, `prefect deploy --all` and a process worker started "
+    "from another directory"
+)
 
 # Lines this test does not run, and what runs them instead.
 COVERED_ELSEWHERE = {
     "make test": "CI itself: .ci/run is `make test`, and this test is part of it",
-    "jamfor serve": "issue 12's scheduling half: a real `prefect server start` test starts `jamfor serve`, "
-    "checks both deployments and their schedules, and stops it",
+    "jamfor serve": "tests/flows/test_prefect_server.py::"
+    "test_serve_registers_both_schedules_and_the_server_schedules_runs: a real `prefect server start`; "
+    "`jamfor serve` is started, both deployments and their scheduled runs checked, and it is stopped",
     "prefect work-pool create jamfor-local --type process": DEPLOY_ROUTE,
-    "JAMFOR_HOME=$PWD prefect deploy --all": DEPLOY_ROUTE,
+    "prefect deploy --all": DEPLOY_ROUTE,
     "prefect worker start --pool jamfor-local": DEPLOY_ROUTE,
     # SCB's TAB638 is not in the fixtures and there is no internet here: the same command runs against a
     # local PxWeb serving SCB's real TAB6471 answers
-    "jamfor load scb --years 2024": "tests/flows/test_discover_scb.py: `jamfor load scb --table TAB6471 "
+    "jamfor load scb --years 2024": "tests/flows/test_discover_scb.py::"
+    "test_load_scb_fetches_population_into_the_warehouse: `jamfor load scb --table TAB6471 "
     "--years 2026 --select ...` against the local PxWeb (tests/sources/scb/pxweb_server.py)",
 }
 # Lines run here, but not verbatim (how, in the function named).
@@ -70,6 +76,10 @@ def test_the_readme_has_commands_and_every_mapping_is_still_shown() -> None:
     assert "jamfor load yearly" in commands and len(commands) > 15, commands
     stale = (set(COVERED_ELSEWHERE) | set(RUN_SPECIALLY)) - set(commands)
     assert stale == set(), f"mapped lines the README no longer shows: {sorted(stale)}"
+    for line, covered_by in COVERED_ELSEWHERE.items():  # the named test must exist
+        if covered_by.startswith("tests/"):
+            path, name = covered_by.split(":", 3)[0], covered_by.split("::")[1].split(":")[0]
+            assert f"def {name}(" in (REPO_ROOT / path).read_text(encoding="utf-8"), (line, covered_by)
 
 
 def _free_port() -> int:

@@ -11,10 +11,12 @@ from __future__ import annotations
 import errno
 import fcntl
 import json
+import logging
 import os
 import re
 import shutil
 import socket
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -30,6 +32,8 @@ from warehouse.history import transaction
 DEFAULT_FILENAME = "jamfor.duckdb"
 READ_ALIAS = "jamfor"
 _RUN_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+_POLL_S = 1.0
+log = logging.getLogger("jamfor.warehouse")
 
 
 class WarehouseLockError(RuntimeError):
@@ -39,7 +43,7 @@ class WarehouseLockError(RuntimeError):
 class WarehouseLocked(RuntimeError):
     """Another process is loading this warehouse; `holder` is what it wrote into the lock file."""
 
-    def __init__(self, lock_path: Path, holder: dict[str, Any]) -> None:
+    def __init__(self, lock_path: Path, holder: dict[str, Any], waited_s: float = 0) -> None:
         self.lock_path = lock_path
         self.holder = holder
         if holder:
@@ -49,7 +53,10 @@ class WarehouseLocked(RuntimeError):
             )
         else:
             who = "an unidentified process (lock file empty or unreadable)"
-        super().__init__(f"warehouse is being loaded by {who}; lock {lock_path}. Wait for it to finish.")
+        after = f" after waiting {waited_s:.0f} s" if waited_s else ""
+        super().__init__(
+            f"warehouse is being loaded by {who}; lock {lock_path}{after}. Wait for it to finish."
+        )
 
 
 class WarehouseHeldReadWrite(RuntimeError):
@@ -113,22 +120,39 @@ def _open_lock(lock_path: Path) -> IO[str]:
 _HELD: dict[Path, str] = {}
 
 
+def _acquire(handle: IO[str], lock_path: Path, wait_s: float) -> None:
+    """flock the lock file, polling for up to `wait_s` seconds while another writer holds it."""
+    deadline = time.monotonic() + wait_s
+    announced = False
+    while True:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            holder = _read_holder(handle)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise WarehouseLocked(lock_path, holder, waited_s=wait_s) from None
+            if not announced:
+                log.info("waiting up to %.0f s for the warehouse lock held by %s", wait_s, holder or "?")
+                announced = True
+            time.sleep(min(_POLL_S, remaining))
+
+
 @contextmanager
-def writer_lock(warehouse_path: Path, *, run_id: str) -> Iterator[None]:
-    """Hold the single-writer lock (`<warehouse>.lock`, flock) or raise WarehouseLocked at once.
+def writer_lock(warehouse_path: Path, *, run_id: str, wait_s: float = 0) -> Iterator[None]:
+    """Hold the single-writer lock (`<warehouse>.lock`, flock); raise WarehouseLocked if another writer
+    still holds it after `wait_s` seconds (0: at once).
 
     A flow takes it around fetch + load so two runs never interleave; `building(..., lock_held=True)`
-    then publishes under it.
+    then publishes under it. A waiting run polls, so it starts within a second of the holder's end.
     """
     path = Path(warehouse_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     lock_path = _sibling(path, ".lock")
     # No O_TRUNC, so a failed attempt does not wipe the holder's details before we can read them.
     with _open_lock(lock_path) as handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise WarehouseLocked(lock_path, _read_holder(handle)) from None
+        _acquire(handle, lock_path, wait_s)
         key = path.resolve()
         try:
             handle.seek(0)
