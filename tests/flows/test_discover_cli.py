@@ -181,7 +181,7 @@ def test_scope_add_remove_feeds_the_scheduled_default_scope(warehouse: Path, tmp
     assert {"N00945", "U21468", "N01951"} <= set(scope.kpis) and scope.exclude_kpis == ("U31402",)
     assert scope.operating_areas == load_scope(SCOPES_DIR / "default.yaml").operating_areas
     # the yearly and monthly flows resolve "default" to the user's file
-    request = _request("monthly", "default", None, None, None, str(warehouse), str(tmp_path))
+    request = _request("monthly", "default", None, None, None, str(warehouse), str(tmp_path), None)
     assert request.scope == scope
     _, out, _ = run(["kpi", "search", "N00945", "--format", "json", *common], capsys)
     assert json.loads(out)[0]["in_scope"] is True
