@@ -7,6 +7,9 @@ STAMP := $(VENV)/.installed-stamp
 DUCKDB_CLI_VERSION := 1.5.6
 DUCKDB_CLI_STAMP := .tools/duckdb-cli/.installed-$(DUCKDB_CLI_VERSION)
 export JAMFOR_DATA_DIR ?= data
+# test processes: CI has 2 cores; each worker takes whole modules (module fixtures such as one Prefect
+# server are started once), `make test TEST_WORKERS=0` runs in one process
+TEST_WORKERS ?= 2
 
 .PHONY: demo test soak lint venv tools chromium clean
 
@@ -38,7 +41,7 @@ demo: $(STAMP)
 
 test: $(STAMP) tools
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -m "not soak"
+	$(BIN)/python -m pytest -q -m "not soak" -n $(TEST_WORKERS) --dist loadscope
 
 soak: $(STAMP)
 	$(BIN)/python -m pytest -q -m soak tests/reliability
