@@ -4,6 +4,7 @@ kpi, municipality, peers, scope."""
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 
@@ -141,25 +142,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _handlers() -> dict[str, Callable[[argparse.Namespace], int]]:
-    from flows import commands, compare, discover, report
+# command -> (module, function): only the module of the command that runs is imported, so that
+# `jamfor status` or `compare` does not pay for the report's charting library or Prefect
+HANDLERS: dict[str, tuple[str, str]] = {
+    "kpi": ("flows.discover", "kpi"),
+    "municipality": ("flows.discover", "municipality"),
+    "peers": ("flows.discover", "peers"),
+    "scope": ("flows.discover", "scope"),
+    "compare": ("flows.compare", "compare"),
+    "report": ("flows.report", "report"),
+    "export": ("flows.compare", "export"),
+    "fetch": ("flows.commands", "fetch"),
+    "load": ("flows.commands", "load"),
+    "status": ("flows.commands", "status"),
+    "docs": ("flows.commands", "docs"),
+    "replay": ("flows.commands", "replay"),
+    "demo": ("flows.commands", "demo"),
+    "serve": ("flows.commands", "serve"),
+}
 
-    return {
-        "kpi": discover.kpi,
-        "municipality": discover.municipality,
-        "peers": discover.peers,
-        "scope": discover.scope,
-        "compare": compare.compare,
-        "report": report.report,
-        "export": compare.export,
-        "fetch": commands.fetch,
-        "load": commands.load,
-        "status": commands.status,
-        "docs": commands.docs,
-        "replay": commands.replay,
-        "demo": commands.demo,
-        "serve": commands.serve,
-    }
+
+def _handler(command: str) -> Callable[[argparse.Namespace], int]:
+    module, function = HANDLERS[command]
+    return getattr(importlib.import_module(module), function)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -169,7 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from flows.scope import ScopeError
 
     try:
-        return _handlers()[args.command](args)
+        return _handler(args.command)(args)
     except ScopeError as exc:
         print(f"jamfor: error: {exc}".splitlines()[0], file=sys.stderr)
         return EXIT_USAGE

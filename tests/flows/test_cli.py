@@ -42,3 +42,23 @@ def test_console_script_help_runs() -> None:
     )
     for command in ("fetch", "load", "status", "docs", "replay", "demo"):
         assert command in out.stdout
+
+
+@pytest.mark.parametrize("command", ["status", "docs", "compare"])
+def test_read_commands_import_neither_prefect_nor_the_report(command: str, tmp_path) -> None:
+    """A read command loads only its own module: no Prefect, no charting library (start-up time)."""
+    probe = (
+        "import sys\n"
+        "from flows.cli import main\n"
+        f"main([{command!r}, *sys.argv[1:]])\n"
+        "heavy = sorted(m for m in ('prefect', 'altair', 'vl_convert') if m in sys.modules)\n"
+        "print('HEAVY', heavy)\n"
+    )
+    extra = ["0561"] if command == "compare" else []
+    done = subprocess.run(
+        [sys.executable, "-c", probe, *extra, "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "HEAVY []" in done.stdout, done.stdout + done.stderr
