@@ -8,10 +8,7 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 
-from flows.config import prefect_defaults
-
-EXIT_USAGE = 2
-EXIT_FAILED = 1
+from flows.config import EXIT_FAILED, EXIT_USAGE, prefect_defaults
 
 
 class _Parser(argparse.ArgumentParser):

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from flows.config import Paths
+from flows.config import EXIT_USAGE, Paths
 from flows.csv_out import spreadsheet_csv
 from flows.scope import ScopeError, parse_kpis
 from warehouse.comparison_query import NEUTRAL_RANK
@@ -21,7 +21,6 @@ from warehouse.comparison_query import NEUTRAL_RANK
 if TYPE_CHECKING:
     from warehouse.per_capita_query import PerCapita
 
-EXIT_USAGE = 2
 FOOTER = (
     "Källa: Kolada: value, Riket. Egen bearbetning (not Kolada): peer mean, rank, colour, Δ year, "
     "median (of all kommuner, shown beside Riket, never in its place). Peers are the set's other "

@@ -15,11 +15,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from flows.config import Paths
+from flows.config import EXIT_USAGE, Paths
 from flows.csv_out import spreadsheet_csv
 from warehouse.comparison_query import NEUTRAL_RANK, LookupProblem
 
-EXIT_USAGE = 2
 COLUMNS = ("month", "value", "status", "peer mean", "median", "rank", "Δ år")
 FOOTER = (
     "Peers are the set's other kommuner with a row that month; rank 1 = bäst by the measure's direction, "

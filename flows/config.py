@@ -7,6 +7,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+# the CLI's exit codes: a usage error (bad argument, unknown id) and a failed command
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+
 
 def _env_path(name: str, default: Path) -> Path:
     value = os.environ.get(name)

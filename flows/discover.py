@@ -16,7 +16,7 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from flows.config import Paths
+from flows.config import EXIT_USAGE, Paths
 from flows.csv_out import spreadsheet_csv
 from flows.scope import ScopeError, parse_kpis, resolve_kpis
 from flows.user_scope import check_known, current_scope
@@ -31,7 +31,6 @@ from warehouse.discover_query import (
     show_kpi,
 )
 
-EXIT_USAGE = 2
 MEMBERS_SHOWN = 20  # a table lists this many members of a big set (Riket, län); csv/json list all
 
 

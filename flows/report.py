@@ -24,13 +24,12 @@ from flows import report_charts as charts
 from flows import report_monthly
 from flows import report_template as html
 from flows.compare import _peers as parse_peers  # the same --peers syntax as `jamfor compare`
-from flows.config import Paths
+from flows.config import EXIT_USAGE, Paths
 from flows.scope import ScopeError
 from warehouse.comparison_query import ComparisonFilter, LookupProblem
 from warehouse.monthly_query import monthly_trend
 from warehouse.report_query import ReportData, report_data
 
-EXIT_USAGE = 2
 # most specific first: the hand-picked and structural peers before the county and the whole country
 KIND_ORDER = {"liknande": 0, "network": 1, "kommungrupp": 2, "lan": 3, "riket": 4}
 _SVG_ROOT = re.compile(r"<svg\b[^>]*>")

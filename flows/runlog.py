@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sources.appendfile import open_append_no_follow
+
 
 class RunLogError(RuntimeError):
     """The run log cannot be written safely."""
@@ -20,15 +22,14 @@ def append(path: Path, record: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     line = json.dumps({"logged_at": datetime.now(UTC).isoformat(), **record}, default=str, ensure_ascii=False)
     try:
-        # O_NOFOLLOW: a symlink planted in the data directory must not redirect the append elsewhere
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        handle = open_append_no_follow(path)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise RunLogError(
                 f"run log {path} is a symbolic link; remove it (the loader creates it)"
             ) from None
         raise
-    with os.fdopen(fd, "a", encoding="utf-8") as handle:
+    with handle:
         handle.write(line + "\n")
         handle.flush()
         os.fsync(handle.fileno())

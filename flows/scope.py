@@ -12,11 +12,11 @@ import polars as pl
 import yaml
 
 from flows.config import Paths
+from schemas.ids import KPI_ID_RE, YEAR_MAX, YEAR_MIN
 
 SCOPES_DIR = Path(__file__).parent / "scopes"
 DEFAULT = "default"
 ADHOC = ":adhoc"  # suffix of a scope whose KPIs were given with --kpi
-KPI_ID = re.compile(r"^[NU]\d{5}$")
 YEARS = re.compile(r"^(\d{4})(?:-(\d{4})?)?$")
 SCOPE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 
@@ -65,15 +65,15 @@ def parse_years(text: str, *, today: date | None = None) -> tuple[int, ...]:
         end = (today or date.today()).year
     else:
         end = start
-    if not 1950 <= start <= end <= 2100:
-        raise ScopeError(f"implausible years {text!r}: need 1950 <= start <= end <= 2100")
+    if not YEAR_MIN <= start <= end <= YEAR_MAX:
+        raise ScopeError(f"implausible years {text!r}: need {YEAR_MIN} <= start <= end <= {YEAR_MAX}")
     return tuple(range(start, end + 1))
 
 
 def parse_kpis(text: str) -> tuple[str, ...]:
     """Parse a comma-separated KPI id list; every id must look like N12345 or U12345."""
     ids = tuple(dict.fromkeys(part.strip().upper() for part in text.split(",") if part.strip()))
-    bad = [kpi for kpi in ids if not KPI_ID.match(kpi)]
+    bad = [kpi for kpi in ids if not KPI_ID_RE.match(kpi)]
     if bad or not ids:
         raise ScopeError(f"malformed KPI ids: {', '.join(bad) or text!r} (expected e.g. N31807,U21468)")
     return ids

@@ -12,15 +12,28 @@ from typing import Annotated
 import pandera.polars as pa
 import polars as pl
 
-KPI_ID = r"^[NU]\d{5}$"
-MUNICIPALITY_ID = r"^\d{4}$"
-GROUP_ID = r"^G\d+$"
-UNIT_ID = r"^(\d{4}|G\d+)$"
-KPI_GROUP_ID = r"^G2?KPI\d+$"
-OU_ID = r"^V\d{2}[EU][0-9.]+$"
-OU_TYPE = r"^V\d{2}$"
-COUNTY_ID = r"^\d{2}$"
-YEAR_TEXT = r"^\d{4}$"
+from schemas.ids import (
+    COUNTY_ID_BODY,
+    GROUP_ID_BODY,
+    KPI_GROUP_ID_BODY,
+    KPI_ID,
+    MUNICIPALITY_ID_BODY,
+    OU_ID_BODY,
+    OU_TYPE_BODY,
+    YEAR_MAX,
+    YEAR_MIN,
+    YEAR_TEXT_BODY,
+    anchored,
+)
+
+MUNICIPALITY_ID = anchored(MUNICIPALITY_ID_BODY)
+GROUP_ID = anchored(GROUP_ID_BODY)
+UNIT_ID = anchored(f"{MUNICIPALITY_ID_BODY}|{GROUP_ID_BODY}")
+KPI_GROUP_ID = anchored(KPI_GROUP_ID_BODY)
+OU_ID = anchored(OU_ID_BODY)
+OU_TYPE = anchored(OU_TYPE_BODY)
+COUNTY_ID = anchored(COUNTY_ID_BODY)
+YEAR_TEXT = anchored(YEAR_TEXT_BODY)
 
 GENDERS = ("T", "K", "M")
 MUNICIPALITY_TYPES = ("K", "L")
@@ -28,8 +41,6 @@ KPI_MUNICIPALITY_TYPES = ("K", "L", "A")
 MUNICIPALITY_KINDS = ("kommun", "region", "riket", "group")
 # design.md lists liknande|kommungrupp|lan|network|other; size and all are finer families of "other".
 GROUP_FAMILIES = ("liknande", "kommungrupp", "lan", "size", "all", "network", "other")
-YEAR_MIN = 1950
-YEAR_MAX = 2100
 
 # Typical UTF-8-read-as-cp1252 sequences for ä ö å Ä Ö Å é (kolada_v3.md §3: double-encoded titles).
 MOJIBAKE_MARKERS = ("Ã¤", "Ã¶", "Ã¥", "Ã„", "Ã–", "Ã…", "Ã©")

@@ -9,13 +9,13 @@ from __future__ import annotations
 import pandera.polars as pa
 import polars as pl
 
+from schemas.ids import YEAR_MAX, YEAR_MIN
+
 MUNICIPALITY_ID = r"^\d{4}$"
 PERIOD = r"^\d{4}(-(0[1-9]|1[0-2]))?$"
 SEXES = ("T", "K", "M")
 STATUSES = ("ok", "suppressed", "not_reported", "not_applicable", "missing")
 DIRECTIONS = ("higher", "lower", "neutral")
-YEAR_MIN = 1900
-YEAR_MAX = 2100
 
 
 class _FileModel(pa.DataFrameModel):

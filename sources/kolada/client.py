@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote
 
+from schemas import ids
 from sources.http import HttpClient, RateLimiter, RetryPolicy
 
 from .paging import chunked, iter_pages, segment_product
@@ -26,12 +27,12 @@ from .settings import KoladaSettings
 log = logging.getLogger("jamfor.kolada")
 
 ID_PATTERNS: dict[str, re.Pattern[str]] = {
-    "kpi": re.compile(r"[NU]\d{5}"),
-    "municipality": re.compile(r"\d{4}|G\d+"),
-    "year": re.compile(r"\d{4}"),
-    "ou": re.compile(r"V\d{2}[EU][0-9.]+"),
-    "kpi_groups": re.compile(r"G2?KPI\d+"),
-    "municipality_groups": re.compile(r"G\d+"),
+    "kpi": re.compile(ids.KPI_ID_BODY),
+    "municipality": re.compile(f"{ids.MUNICIPALITY_ID_BODY}|{ids.GROUP_ID_BODY}"),
+    "year": re.compile(ids.YEAR_TEXT_BODY),
+    "ou": re.compile(ids.OU_ID_BODY),
+    "kpi_groups": re.compile(ids.KPI_GROUP_ID_BODY),
+    "municipality_groups": re.compile(ids.GROUP_ID_BODY),
 }
 METADATA_ENTITIES = ("kpi", "kpi_groups", "municipality", "municipality_groups", "ou")
 # Which item field echoes each requested segment back (data items carry the year as `period`).

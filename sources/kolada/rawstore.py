@@ -11,17 +11,17 @@ import hashlib
 import io
 import itertools
 import json
-import os
 import re
 import secrets
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import polars as pl
 
+from sources.appendfile import open_append_no_follow
 from sources.http import JsonResponse
 
 ENDPOINTS = frozenset({"kpi", "kpi_groups", "municipality", "municipality_groups", "ou", "data", "oudata"})
@@ -45,12 +45,6 @@ class RawStoreIntegrityError(ValueError):
 
 class RawStoreEscapeError(ValueError):
     """The raw store would write outside the data directory (a symbolic link in the way)."""
-
-
-def _append_no_follow(path: Path) -> IO[str]:
-    """Open an NDJSON file for appending; a symlink in its place is refused (ELOOP), never followed."""
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
-    return os.fdopen(fd, "a", encoding="utf-8", newline="\n")
 
 
 def new_fetch_id() -> str:
@@ -100,7 +94,7 @@ class RawStore:
             "body": resp.body.decode("utf-8"),
         }
         line = json.dumps(record, ensure_ascii=False) + "\n"
-        with self._lock, _append_no_follow(path) as fh:
+        with self._lock, open_append_no_follow(path) as fh:
             fh.write(line)
             fh.flush()
             self._pages[endpoint] = self._pages.get(endpoint, 0) + 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from schemas.ids import KPI_ID
 from transforms.comparison.rules import Rule, RuleError, first_match
 
 DIRECTIONS = ("higher", "lower", "neutral")
@@ -11,7 +12,6 @@ DIRECTION_SCHEMA = pl.Schema(
     {"kpi_id": pl.String, "direction": pl.String, "basis": pl.String, "rule": pl.String, "note": pl.String}
 )
 OVERRIDE_SCHEMA = pl.Schema({"kpi_id": pl.String, "direction": pl.String, "note": pl.String})
-KPI_ID_PATTERN = r"^[NU]\d{5}$"
 
 
 def derive_directions(
@@ -63,7 +63,7 @@ def derive_directions(
 def _check_overrides(overrides: pl.DataFrame, source: str) -> None:
     """Fail on a malformed KPI id, an unknown direction or a KPI overridden twice, naming the entry."""
     bad = overrides.filter(
-        ~pl.col("kpi_id").str.contains(KPI_ID_PATTERN).fill_null(False)
+        ~pl.col("kpi_id").str.contains(KPI_ID).fill_null(False)
         | ~pl.col("direction").is_in(DIRECTIONS).fill_null(False)
         | pl.col("kpi_id").is_duplicated()
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandera.polars as pa
 import polars as pl
 
-from schemas.kolada import KPI_ID as KPI_ID_PATTERN
+from schemas.ids import KPI_ID
 from schemas.kolada import UNIT_ID as UNIT_ID_PATTERN
 from schemas.kolada import DataValue, OuDataValue
 from schemas.validate import validate_split
@@ -131,7 +131,7 @@ def quarantined_items(quarantine: pl.DataFrame) -> list[str]:
     items = parts.select(
         kpi=pl.col("_p").list.get(0), unit=pl.col("_p").list.get(1), year=pl.col("_p").list.get(2)
     ).filter(
-        pl.col("kpi").str.contains(KPI_ID_PATTERN)
+        pl.col("kpi").str.contains(KPI_ID)
         & pl.col("unit").str.contains(UNIT_ID_PATTERN)
         & pl.col("year").str.contains(r"^\d{4}$")
     )

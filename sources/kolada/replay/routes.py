@@ -18,11 +18,11 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from sources.kolada.replay.dataset import ReplayDataset
 from sources.kolada.replay.query import DataQuery, Selection, data_items, empty_items, meta_items
+from sources.kolada.settings import API_MAX_IDS as MAX_IDS
+from sources.kolada.settings import API_MAX_PER_PAGE as MAX_PER_PAGE
 
 BASE_PATH = "/v3"
 JSON_TYPE = "application/json; charset=utf-8"
-MAX_IDS = 25
-MAX_PER_PAGE = 5000
 DEFAULT_PER_PAGE = 5000
 ENTITIES = ("kpi", "kpi_groups", "municipality", "municipality_groups", "ou")
 # Path forms per data endpoint: the unit segment's name, then every 2+ subsequence of kpi/unit/year.

@@ -21,9 +21,8 @@ import polars as pl
 from werkzeug import Request, Response
 
 from sources.fixtures import fixtures_dir
+from sources.kolada.settings import API_MAX_IDS, API_MAX_PER_PAGE
 
-API_MAX_IDS = 25
-API_MAX_PER_PAGE = 5000
 DATA_SEGMENTS = {"data": ("kpi", "municipality", "year"), "oudata": ("kpi", "ou", "year")}
 METADATA_FILES = {
     "kpi": "rkolada_sysdata/rkolada_v3_2026-03-23_kpi.json",
