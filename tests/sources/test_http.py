@@ -247,7 +247,10 @@ def test_rate_limit_holds_at_the_server_across_threads(threaded_server: HTTPServ
     arrivals = sorted(endpoint.arrivals)
     assert len(arrivals) == 20
     busiest = max(sum(1 for t in arrivals if start <= t < start + 1.0) for start in arrivals)
-    assert busiest <= 10
+    # one arrival of slack: on a loaded machine the server's thread can stamp two queued requests
+    # together (the exact spacing is test_rate_limiter_spacing_with_fake_clock's); without the
+    # limiter all 20 arrive within a fraction of a second
+    assert busiest <= 10 + 1, arrivals
 
 
 def test_rate_limiter_spacing_with_fake_clock() -> None:
