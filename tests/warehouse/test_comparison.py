@@ -48,7 +48,7 @@ PEERS = ("n_peers", "n_peers_with_value", "peer_mean", "peer_median", "rank_in_p
 
 def test_liknande_peers_exclude_the_anchor_and_ties_share_the_best_rank(con) -> None:
     # A = 50 against B 70, C 50, D 30: C ties with A, only B is better
-    r = row(con, A, data.K1, 2020, "G100")
+    r = row(con, A, data.K1, 2020, "G100:2024")
     assert stats(r, *PEERS) == (3, 3, 50.0, 50.0, 2, 4)
     assert (r["peer_set_kind"], r["peer_set_vintage"], r["peer_area"]) == ("liknande", 2024, "IFO")
     assert r["peer_set_title"] == "Liknande kommuner IFO, Aby, 2024"
@@ -85,7 +85,7 @@ def test_missing_riket_gives_null_national_value_and_a_kommun_median(con) -> Non
 
 def test_direction_lower_ranks_the_smallest_first(con) -> None:
     # K2 (lower): D 5 is best, A and C tie on 10
-    assert stats(row(con, A, data.K2, 2020, "G100"), *PEERS) == (3, 3, pytest.approx(35 / 3), 10.0, 2, 4)
+    assert stats(row(con, A, data.K2, 2020, "G100:2024"), *PEERS) == (3, 3, pytest.approx(35 / 3), 10.0, 2, 4)
     r = row(con, A, data.K2, 2020, "riket")
     assert stats(r, "national_rank", "n_national") == (2, 6)
     assert r["national_percentile"] == pytest.approx(80.0)
@@ -125,7 +125,7 @@ def test_null_value_is_not_ranked_but_still_gets_peer_figures(con) -> None:
 
 def test_genders_are_compared_separately(con) -> None:
     # K values: A 45, B 65 only
-    assert stats(row(con, A, data.K1, 2020, "G100", gender="K"), *PEERS) == (3, 1, 65.0, 65.0, 2, 2)
+    assert stats(row(con, A, data.K1, 2020, "G100:2024", gender="K"), *PEERS) == (3, 1, 65.0, 65.0, 2, 2)
 
 
 def test_absent_years_give_no_rows_and_no_delta(con) -> None:
@@ -133,8 +133,8 @@ def test_absent_years_give_no_rows_and_no_delta(con) -> None:
         "SELECT count(*) FROM mart.municipality_comparison WHERE municipality_id = ? AND year = 2019", [G]
     ).fetchall() == [(0,)]
     # 2018 is absent for A, so 2019 has no previous year (2017 does not count)
-    assert row(con, A, data.K1, 2019, "G100")["delta_prev_year"] is None
-    r = row(con, A, data.K1, 2020, "G100")
+    assert row(con, A, data.K1, 2019, "G100:2024")["delta_prev_year"] is None
+    r = row(con, A, data.K1, 2020, "G100:2024")
     assert r["delta_prev_year"] == 10.0
     assert r["peer_mean_delta_prev_year"] == pytest.approx(50 - 140 / 3)
 
