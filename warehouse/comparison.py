@@ -26,7 +26,7 @@ from __future__ import annotations
 import duckdb
 
 from warehouse import marts
-from warehouse.network_comparison import NETWORK_SELECT, colour_band_sql, network_ctes
+from warehouse.network_comparison import NETWORK_SELECT, colour_band_sql, network_ctes, percentile_sql
 
 CURRENT = "valid_to IS NULL AND NOT is_deleted"
 SOURCE_NOTE = (
@@ -153,6 +153,10 @@ labels AS (
 kommun_label AS (
     SELECT municipality_id, any_value(municipality_title) AS municipality_title FROM mart.kpi_value
     WHERE municipality_kind = 'kommun' GROUP BY municipality_id
+),
+newest AS (
+    -- the KPI's newest year with a kommun value: a value far older than it is flagged when shown
+    SELECT kpi_id, max(year) FILTER (WHERE value IS NOT NULL) AS kpi_newest_year FROM val GROUP BY kpi_id
 ),
 national AS (
     SELECT kpi_id, year, gender, count(value) AS n_national, median(value) AS kommun_median,
@@ -316,19 +320,20 @@ SELECT s.municipality_id, k.municipality_title, s.kpi_id, t.kpi_title, s.year, s
        s.n_ranked::BIGINT AS n_ranked, r.value AS national_value,
        n.kommun_median::DOUBLE AS national_kommun_median, s.national_rank::BIGINT AS national_rank,
        n.n_national::BIGINT AS n_national,
-       CASE WHEN s.national_rank IS NOT NULL AND n.n_national > 1
-            THEN 100.0 * (n.n_national - s.national_rank) / (n.n_national - 1) END::DOUBLE
-           AS national_percentile,
+       {percentile_sql("s.national_rank", "n.n_national")} AS national_percentile,
        s.direction,
        {colour_band_sql("n.p25", "n.p75")} AS colour_band,
        s.delta_prev_year, s.peer_mean_delta_prev_year::DOUBLE AS peer_mean_delta_prev_year,
-       s.is_preliminary, '{SOURCE_NOTE}' AS source_note
+       s.is_preliminary, '{SOURCE_NOTE}' AS source_note,
+       {percentile_sql("s.rank_in_peers", "s.n_ranked")} AS percentile_in_peers,
+       y.kpi_newest_year::INTEGER AS kpi_newest_year
 FROM stats AS s
 JOIN set_info AS i ON i.set_key = s.set_key
 JOIN national AS n ON n.kpi_id = s.kpi_id AND n.year = s.year AND n.gender = s.gender
 JOIN kommun_label AS k ON k.municipality_id = s.municipality_id
 LEFT JOIN labels AS t ON t.kpi_id = s.kpi_id
 LEFT JOIN riket AS r ON r.kpi_id = s.kpi_id AND r.year = s.year AND r.gender = s.gender
+LEFT JOIN newest AS y ON y.kpi_id = s.kpi_id
 UNION ALL
 {NETWORK_SELECT}
 ORDER BY municipality_id, kpi_id, year, gender, peer_set_kind, peer_set_id

@@ -561,6 +561,20 @@ COMPARISON_TABLES: tuple[Table, ...] = (
             ),
             _c("is_preliminary", "BOOLEAN", "True when the kommun's value was preliminary when fetched."),
             _c("source_note", "VARCHAR", "Attribution: Källa: Kolada vs egen bearbetning."),
+            _c(
+                "percentile_in_peers",
+                "DOUBLE",
+                OWN + "100 × (n_ranked − rank_in_peers) / (n_ranked − 1): share of the others ranked in "
+                "the set that are not better; 100 = best (neutral KPIs: 100 = the highest value). NULL when "
+                "value is NULL or n_ranked < 2. For Riket it equals national_percentile.",
+            ),
+            _c(
+                "kpi_newest_year",
+                "INTEGER",
+                "The KPI's newest year with a kommun value in the warehouse (a network's measure: in that "
+                "network). `jamfor compare` and the report flag a value more than JAMFOR_OUTDATED_YEARS "
+                "(default 2) years older than it.",
+            ),
         ),
         "mart",
         ("municipality_id", "kpi_id", "year", "gender", "peer_set_id"),

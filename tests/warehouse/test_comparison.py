@@ -6,12 +6,14 @@ Every expected number below is worked out by hand from the invented values liste
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from tests import comparison_data as data
+from warehouse.comparison_query import ComparisonFilter, comparison_rows
 from warehouse.ddl import ensure_schema
 from warehouse.spec import table
 
@@ -137,6 +139,31 @@ def test_absent_years_give_no_rows_and_no_delta(con) -> None:
     r = row(con, A, data.K1, 2020, "G100:2024")
     assert r["delta_prev_year"] == 10.0
     assert r["peer_mean_delta_prev_year"] == pytest.approx(50 - 140 / 3)
+
+
+def test_percentile_in_the_set_and_the_kpis_newest_year(con) -> None:
+    # A 50 ranks 2 of 4 in G100 (70, 50, 50, 30): 2 of the 3 others are not better
+    r = row(con, A, data.K1, 2020, "G100:2024")
+    assert r["percentile_in_peers"] == pytest.approx(100 * 2 / 3)
+    riket = row(con, A, data.K1, 2020, "riket")
+    assert riket["percentile_in_peers"] == riket["national_percentile"] == pytest.approx(50.0)
+    # one ranked (A alone in 2017): no percentile; K1's newest year with a kommun value is 2021
+    assert row(con, A, data.K1, 2017, "riket")["percentile_in_peers"] is None
+    assert {r["kpi_newest_year"] for r in (row(con, A, data.K1, 2017, "riket"), r)} == {2021}
+    assert row(con, E, data.K2, 2020, "riket")["kpi_newest_year"] == 2020
+
+
+def test_outdated_is_more_than_the_setting_older_than_the_newest_year(con) -> None:
+    def outdated(years: int) -> dict[int, bool]:
+        wanted = ComparisonFilter(kpis=[data.K1], peer_kind="riket", outdated_years=years)
+        shown = {y: comparison_rows(con, A, replace(wanted, year=y)) for y in (2017, 2019, 2021)}
+        return {y: rows["is_outdated"].item() for y, rows in shown.items()}
+
+    # K1's newest year is 2021: 2017 is 4 years older, 2019 exactly 2 (not more than 2)
+    assert outdated(2) == {2017: True, 2019: False, 2021: False}
+    assert outdated(3) == {2017: True, 2019: False, 2021: False}
+    assert outdated(4) == {2017: False, 2019: False, 2021: False}
+    assert outdated(1) == {2017: True, 2019: True, 2021: False}
 
 
 def test_grain_attribution_and_preliminary_flag(con) -> None:
