@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +65,7 @@ def _peers(text: str | None) -> tuple[str | None, str | None]:
     return text.lower(), None
 
 
-def other_vintage(row: dict[str, Any]) -> bool:
+def other_vintage(row: Mapping[str, Any]) -> bool:
     """Whether a Liknande row was compared within a group version of another year than its value's."""
     vintage = row["peer_set_vintage"]
     return row["peer_set_kind"] == "liknande" and vintage is not None and vintage != row["year"]
