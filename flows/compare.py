@@ -1,11 +1,16 @@
-"""`jamfor compare` and `jamfor export`: a kommun against its peer sets, and the marts as Parquet."""
+"""`jamfor compare` and `jamfor export`: a kommun against its peer sets, and the marts as Parquet.
+
+The command's table is flows.compare_table (side by side); the one-table-per-peer-set layout here is
+the demo's closing look. Number formats and the footers are shared by both.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import polars as pl
 from rich import box
@@ -13,13 +18,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from flows.config import EXIT_USAGE, Paths
+from flows.config import EXIT_USAGE, Paths, outdated_years
 from flows.csv_out import spreadsheet_csv
 from flows.scope import ScopeError, parse_kpis
-from warehouse.comparison_query import NEUTRAL_RANK
-
-if TYPE_CHECKING:
-    from warehouse.per_capita_query import PerCapita
+from warehouse.comparison_query import NEUTRAL_RANK, OUTDATED_YEARS
 
 FOOTER = (
     "Källa: Kolada: value, Riket. Egen bearbetning (not Kolada): peer mean, rank, colour, Δ year, "
@@ -31,13 +33,16 @@ NETWORK_FOOTER = (
     "A network's own measures (KPI = the network's measure id): Källa: nätverkets egen fil "
     "(core.network_measure), not Kolada; no Riket; colour from the network's own quartiles."
 )
-NUMBER_COLUMNS = ("year", "value", "peer mean", "rank", "colour", "Δ year", "Riket", "median")
-PER_CAPITA_COLUMNS = ("year", "value", "population", "per 1000 inv", "peers")
-PER_CAPITA_FOOTER = (
-    "Källa: Kolada: value (the kommun's). Källa: SCB: population (folkmängd 31 december). "
-    "Egen bearbetning (jamfor), ej Kolada: per 1000 inv (value / population × 1000) and every peer set "
-    "row: the summed values and populations of the peers that have both (peers: used av all)."
+OUTDATED_FOOTER = (
+    "old: the value is more than {years} years older than the KPI's newest year in the warehouse "
+    "(JAMFOR_OUTDATED_YEARS); compare it with care."
 )
+VINTAGE_FOOTER = (
+    "Liknande kommuner of another year: the value was compared within the group version of the year "
+    "shown beside it ('IFO (2024)'; in a per-set table, the year in its title), as the warehouse holds "
+    "none of the value's year (the newest earlier version is used, else the oldest later one)."
+)
+NUMBER_COLUMNS = ("year", "value", "peer mean", "rank", "colour", "Δ year", "Riket", "median")
 # a neutral KPI has no best: its rank is value order (NEUTRAL_RANK) and it is shown without a colour
 COLOUR_STYLE = {"green": "green", "yellow": "yellow", "red": "red", "grey": "dim"}
 
@@ -50,18 +55,6 @@ def _number(value: float | None, *, signed: bool = False) -> str:
     return sign + text.replace(",", " ")
 
 
-def _count(value: float | None) -> str:
-    """A count or a population: whole numbers without decimals, thousands spaced."""
-    if value is None:
-        return "–"
-    return (f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}").replace(",", " ")
-
-
-def _rate(value: float | None) -> str:
-    """A per 1000 invånare figure, two decimals (small rates keep their precision)."""
-    return "–" if value is None else f"{value:.2f}"
-
-
 def _peers(text: str | None) -> tuple[str | None, str | None]:
     """--peers: a kind (liknande, kommungrupp, lan, riket, network) or network:NAME."""
     if not text:
@@ -69,6 +62,12 @@ def _peers(text: str | None) -> tuple[str | None, str | None]:
     if text.lower().startswith("network:"):
         return "network", text.split(":", 1)[1]
     return text.lower(), None
+
+
+def other_vintage(row: Mapping[str, Any]) -> bool:
+    """Whether a Liknande row was compared within a group version of another year than its value's."""
+    vintage = row["peer_set_vintage"]
+    return row["peer_set_kind"] == "liknande" and vintage is not None and vintage != row["year"]
 
 
 def display_frame(rows: pl.DataFrame) -> pl.DataFrame:
@@ -86,7 +85,9 @@ def display_frame(rows: pl.DataFrame) -> pl.DataFrame:
         "peer_set_kind",
         "peer_set_title",
         pl.format("{} {}", "kpi_id", pl.col("kpi_title").fill_null("")).alias("KPI"),
-        pl.col("year").cast(pl.String).alias("year"),
+        pl.format("{}{}", "year", pl.when("is_outdated").then(pl.lit(" old")).otherwise(pl.lit(""))).alias(
+            "year"
+        ),
         pl.col("value").alias("value"),
         pl.col("peer_mean").alias("peer mean"),
         rank.fill_null("–").alias("rank"),
@@ -118,22 +119,32 @@ def _table(
     label_min: int,
     columns: tuple[str, ...],
     lines: list[tuple[str, list[str]]],
+    left: tuple[str, ...] = ("colour",),
 ) -> Table:
-    """An empty rich table: a label column that gives way first, then the figure columns at full width."""
-    widths = [max(len(h), *(len(cells[i]) for _, cells in lines)) for i, h in enumerate(columns)]
+    """An empty rich table: a label column that gives way first, then the figure columns at full width.
+
+    A header may have two lines ("Riket\nrank"); columns whose last header line is in `left` are
+    left-aligned, the figures right-aligned. Cells are plain text here (their width is measured).
+    """
+    widths = [
+        max(*(len(part) for part in h.split("\n")), *(len(cells[i]) for _, cells in lines))
+        for i, h in enumerate(columns)
+    ]
     table = Table(
         title=escape(title), title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), pad_edge=False
     )
     label_width = max(label_min, console.width - sum(widths) - 2 * (len(widths) + 1))
     table.add_column(label, no_wrap=True, overflow="ellipsis", max_width=label_width)
     for header, width in zip(columns, widths, strict=True):
-        justify = "left" if header == "colour" else "right"
+        justify = "left" if header.split("\n")[-1] in left else "right"
         table.add_column(header, justify=justify, no_wrap=True, min_width=width)
     return table
 
 
-def print_tables(console: Console, name: str, code: str, rows: pl.DataFrame) -> None:
-    """One table per peer set, then the attribution footer."""
+def print_tables(
+    console: Console, name: str, code: str, rows: pl.DataFrame, outdated_years: int = OUTDATED_YEARS
+) -> None:
+    """One table per peer set, then the attribution footer (and what "old" means, when shown)."""
     if rows.height == 0:
         console.print(f"{name} ({code}): no comparison rows for this selection")
         return
@@ -148,47 +159,14 @@ def print_tables(console: Console, name: str, code: str, rows: pl.DataFrame) -> 
             table.add_row(escape(kpi), *cells)
         console.print(table)
     console.print(FOOTER)
+    if rows["is_outdated"].any():
+        console.print(OUTDATED_FOOTER.format(years=outdated_years))
+    if any(other_vintage(row) for row in rows.iter_rows(named=True)):
+        console.print(VINTAGE_FOOTER)
     from warehouse.network_comparison import NETWORK_SOURCE
 
     if "source_note" in rows.columns and rows["source_note"].str.starts_with(NETWORK_SOURCE).any():
         console.print(NETWORK_FOOTER)
-
-
-def _per_capita_lines(name: str, rows: pl.DataFrame) -> list[tuple[str, list[str]]]:
-    """(label, cells) per table row: per KPI a heading row, the kommun's figures, then each peer set's."""
-    lines: list[tuple[str, list[str]]] = []
-    for (kpi,), part in rows.group_by("kpi_id", maintain_order=True):
-        first = part.row(0, named=True)
-        year = str(first["year"])
-        own = [_count(first["value"]), _count(first["population"]), _rate(first["value_per_1000_inv"])]
-        lines.append((f"{kpi} {first['kpi_title'] or ''}", [""] * len(PER_CAPITA_COLUMNS)))
-        lines.append((f"  {name}", [year, *own, ""]))
-        for row in part.iter_rows(named=True):  # a few peer sets per KPI, display only
-            peers = [
-                _count(row["peers_value"]),
-                _count(row["peers_population"]),
-                _rate(row["peers_per_1000_inv"]),
-            ]
-            used = f"{row['n_peers_used']} av {row['n_peers']}"
-            # the kind first: a long set title is cut at its end
-            lines.append((f"  {row['peer_set_kind']}: {row['peer_set_title']}", [year, *peers, used]))
-    return lines
-
-
-def print_per_capita(console: Console, name: str, code: str, per_capita: PerCapita) -> None:
-    """The "Per invånare" table of the count KPIs (the kommun, then its peers per set) and any notes."""
-    for note in per_capita.notes:
-        console.print(escape(f"Per invånare: {note}"), soft_wrap=True)
-    figures = per_capita.rows.select("value_per_1000_inv", "peers_per_1000_inv")
-    if figures.null_count().sum_horizontal().item() == 2 * figures.height:
-        return  # no figure at all (no population that year): the note says why, a table of dashes would not
-    lines = _per_capita_lines(name, per_capita.rows)
-    title = f"Per invånare: {name} ({code}) and its peers, count KPIs"
-    table = _table(console, title, "KPI / kommun / peers", 20, PER_CAPITA_COLUMNS, lines)
-    for label, cells in lines:
-        table.add_row(escape(label), *cells)
-    console.print(table)
-    console.print(PER_CAPITA_FOOTER)
 
 
 def compare(args: argparse.Namespace) -> int:
@@ -208,6 +186,7 @@ def compare(args: argparse.Namespace) -> int:
         network=network,
         year=args.year,
         gender=args.gender,
+        outdated_years=outdated_years(),
     )
     paths = Paths.from_env(args.data_dir, args.warehouse)
     try:
@@ -224,8 +203,11 @@ def compare(args: argparse.Namespace) -> int:
     elif args.format == "json":
         sys.stdout.write(rows.write_json() + "\n")
     else:
-        console = Console()
-        print_tables(console, name, code, rows)
+        from flows.compare_per_capita import print_per_capita
+        from flows.compare_table import print_side_by_side, table_console
+
+        console = table_console()
+        print_side_by_side(console, name, code, rows, wanted.outdated_years)
         if rows.height and per_capita is not None:
             print_per_capita(console, name, code, per_capita)
         if args.area:
@@ -253,12 +235,13 @@ def print_demo_comparison(warehouse: Path, console: Console, municipality: str =
     from warehouse.comparison_query import ComparisonFilter
     from warehouse.comparison_query import compare as query
 
+    years = outdated_years()
     for wanted in (
-        ComparisonFilter(peer_kind="network"),
-        ComparisonFilter(peer_kind="liknande", area="IFO"),
+        ComparisonFilter(peer_kind="network", outdated_years=years),
+        ComparisonFilter(peer_kind="liknande", area="IFO", outdated_years=years),
     ):
         code, name, rows = query(warehouse, municipality, wanted)
-        print_tables(console, name, code, rows)
+        print_tables(console, name, code, rows, years)
     from flows.compare_areas import show_areas
 
     show_areas(console, warehouse, municipality, ComparisonFilter())

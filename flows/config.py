@@ -51,6 +51,23 @@ def prefect_defaults() -> None:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 
 
+def outdated_years() -> int:
+    """JAMFOR_OUTDATED_YEARS: compare and report flag a value more than this many years older than its
+    KPI's newest year (default warehouse.comparison_query.OUTDATED_YEARS, 2)."""
+    from warehouse.comparison_query import OUTDATED_YEARS  # the query's rule; config stays import-light
+
+    value = os.environ.get("JAMFOR_OUTDATED_YEARS")
+    if not value:
+        return OUTDATED_YEARS
+    try:
+        years = int(value)
+    except ValueError:
+        raise ValueError(f"JAMFOR_OUTDATED_YEARS={value!r} is not a whole number of years") from None
+    if years < 0:
+        raise ValueError(f"JAMFOR_OUTDATED_YEARS={value!r} must be 0 or more")
+    return years
+
+
 # a scheduled run may find the other deployment's run loading; a full-scope yearly load takes hours
 DEPLOYMENT_LOCK_WAIT_S = 6 * 3600
 

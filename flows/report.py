@@ -24,14 +24,13 @@ from flows import report_charts as charts
 from flows import report_monthly
 from flows import report_template as html
 from flows.compare import _peers as parse_peers  # the same --peers syntax as `jamfor compare`
-from flows.config import EXIT_USAGE, Paths
+from flows.compare_table import KIND_ORDER  # the same peer set order as `jamfor compare`
+from flows.config import EXIT_USAGE, Paths, outdated_years
 from flows.scope import ScopeError
 from warehouse.comparison_query import ComparisonFilter, LookupProblem
 from warehouse.monthly_query import monthly_trend
 from warehouse.report_query import ReportData, report_data
 
-# most specific first: the hand-picked and structural peers before the county and the whole country
-KIND_ORDER = {"liknande": 0, "network": 1, "kommungrupp": 2, "lan": 3, "riket": 4}
 _SVG_ROOT = re.compile(r"<svg\b[^>]*>")
 _NAMESPACES = re.compile(r'\s+xmlns(?::xlink)?="[^"]*"')
 
@@ -145,6 +144,7 @@ def build_page(data: ReportData, wanted: ComparisonFilter, monthly: pl.DataFrame
         loaded=html.when(data.loaded_at),
         fetched=html.when(data.fetched_at),
         body=body,
+        outdated_years=wanted.outdated_years,
     )
 
 
@@ -162,7 +162,9 @@ def write_report(
 def report(args: argparse.Namespace) -> int:
     """The CLI handler: unknown kommun, area or peer set → one line on stderr and exit 2."""
     kind, network = parse_peers(args.peers)
-    wanted = ComparisonFilter(area=args.area, peer_kind=kind, network=network, year=args.year)
+    wanted = ComparisonFilter(
+        area=args.area, peer_kind=kind, network=network, year=args.year, outdated_years=outdated_years()
+    )
     paths = Paths.from_env(args.data_dir, args.warehouse)
     try:
         target, size = write_report(paths.warehouse, paths.data_dir, args.municipality, wanted, args.out)
@@ -175,6 +177,7 @@ def report(args: argparse.Namespace) -> int:
 
 def write_demo_report(paths: Paths, console: Console, municipality: str) -> Path:
     """`make demo`'s last step: the kommun's report beside the warehouse; prints its path and size."""
-    target, size = write_report(paths.warehouse, paths.data_dir, municipality, ComparisonFilter())
+    wanted = ComparisonFilter(outdated_years=outdated_years())
+    target, size = write_report(paths.warehouse, paths.data_dir, municipality, wanted)
     console.print(f"demo: report {target} ({size / 1024:,.0f} KiB): open it in a browser, no network needed")
     return target

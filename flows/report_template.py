@@ -12,7 +12,9 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flows.compare import other_vintage
 from flows.report_charts import BANDS
+from flows.report_css import CSS
 from warehouse.comparison_query import NEUTRAL_RANK
 from warehouse.network_comparison import NETWORK_SOURCE
 
@@ -22,62 +24,6 @@ NETWORK = '<span class="src">Källa: nätverkets egen fil</span>'
 OWN = '<span class="src">egen bearbetning</span>'
 DIRECTIONS = {"higher": "högre värde är bättre", "lower": "lägre värde är bättre"}
 BAND_NAMES = {"green": "Grön", "yellow": "Gul", "red": "Röd", "neutral": "Ingen färg", "grey": "Grå"}
-
-CSS = """
-*{box-sizing:border-box}
-html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
-body{margin:0;color:#1f2328;background:#fff;
- font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
-main{max-width:72rem;margin:0 auto;padding:1rem}
-h1{font-size:1.7rem;line-height:1.2;margin:.2rem 0 .5rem}
-h2{font-size:1.2rem;line-height:1.3;margin:0 0 .4rem}
-h2 .id{color:#57606a;font-weight:400;font-size:.9rem;margin-right:.3rem}
-section{border-top:1px solid #d0d7de;padding:1.2rem 0}
-p{margin:.3rem 0}
-.kicker{color:#57606a;text-transform:uppercase;letter-spacing:.05em;font-size:.8rem;margin:0}
-.src{color:#57606a;font-size:.85em}
-span.src{white-space:nowrap}
-.note{background:#f6f8fa;border-left:4px solid #8a8a8a;padding:.5rem .75rem}
-.prel{border:1px solid #9a6700;color:#9a6700;border-radius:.5rem;padding:0 .4rem;font-size:.8rem}
-.chip{display:inline-block;min-width:3.2rem;text-align:center;border-radius:.7rem;padding:0 .5rem;
- color:#fff;font-weight:600;font-size:.85rem;white-space:nowrap;print-color-adjust:exact;-webkit-print-color-adjust:exact}
-.chip.yellow{color:#1f2328}
-dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.1rem 1rem;margin:.5rem 0}
-dl.facts dt{color:#57606a} dl.facts dd{margin:0;overflow-wrap:anywhere}
-table{border-collapse:collapse;width:100%;font-size:.9rem;margin:.5rem 0}
-th,td{text-align:left;padding:.3rem .4rem;border-bottom:1px solid #d0d7de;vertical-align:top;
- overflow-wrap:break-word;hyphens:auto}
-th{font-weight:600;color:#57606a}
-.num{text-align:right} td.num{white-space:nowrap}
-.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,24rem),1fr));gap:1rem 1.5rem;
- margin-top:.8rem}
-figure{margin:0;min-width:0}
-figcaption{font-size:.9rem;color:#57606a;margin-bottom:.25rem}
-figure svg{display:block;max-width:100%;height:auto}
-nav ol{columns:2 18rem;padding-left:1.2rem;font-size:.9rem}
-a{color:#0b5cad}
-@media (max-width:36rem){
- main{padding:.6rem} h1{font-size:1.4rem} dl.facts{grid-template-columns:1fr}
- /* a phone: each table row becomes a block, the first cell a heading, the others labelled */
- table.stack thead{display:none}
- table.stack tr{display:grid;grid-template-columns:repeat(3,minmax(0,1fr));gap:0 .5rem;
-  border-bottom:1px solid #d0d7de;padding:.3rem 0}
- table.stack td{border:0;padding:.1rem 0;text-align:left}
- table.stack td:first-child{grid-column:1/-1;font-weight:600}
- table.stack td+td::before{content:attr(data-label);display:block;color:#57606a;font-size:.75rem}
-}
-@media print{
- @page{margin:15mm}
- body{font-size:10pt}
- main{max-width:none;padding:0}
- nav{display:none}
- a{color:inherit;text-decoration:none}
- section{break-inside:auto}
- figure,table,h2{break-inside:avoid}
- h2{break-after:avoid}
- .charts{grid-template-columns:repeat(2,minmax(0,1fr))}
-}
-"""
 
 
 def esc(value: object) -> str:
@@ -137,15 +83,34 @@ def figure(caption: str, svg: str, css_class: str = "") -> str:
     return f"<figure{kind}><figcaption>{caption}</figcaption>{svg}</figure>"
 
 
+def value_marks(row: Mapping[str, Any], *, short: bool = False) -> str:
+    """The value's labels (HTML): preliminary, and older than its KPI's newest year; `short` for tables."""
+    marks = ""
+    if row["is_preliminary"]:
+        marks += f' <span class="prel">{"prel." if short else "preliminärt"}</span>'
+    if row.get("is_outdated"):
+        text = "äldre" if short else f"äldre värde: nyckeltalets senaste år är {esc(row['kpi_newest_year'])}"
+        marks += f' <span class="old">{text}</span>'
+    return marks
+
+
+def set_title(row: Mapping[str, Any]) -> str:
+    """The peer set's title (HTML), and the group version's year when it is not the value's."""
+    title = esc(row["peer_set_title"])
+    if other_vintage(row):
+        vintage, year = esc(row["peer_set_vintage"]), esc(row["year"])
+        title += f' <span class="vintage">grupp från {vintage}, värde från {year}</span>'
+    return title
+
+
 def kpi_section(rows: Sequence[Mapping[str, Any]], peer_svgs: Sequence[str], trend_svg: str) -> str:
     """One KPI: facts, colour band, the table of peer sets, a chart per peer set and the trend."""
     first = rows[0]
-    prel = ' <span class="prel">preliminärt</span>' if first["is_preliminary"] else ""
     peer_table = table(
         ["Jämförelsegrupp", "Placering", "Snitt övriga", "Δ snitt"],
         [
             [
-                esc(r["peer_set_title"]),
+                set_title(r),
                 rank(r),
                 number(r["peer_mean"]),
                 number(r["peer_mean_delta_prev_year"], signed=True),
@@ -155,7 +120,7 @@ def kpi_section(rows: Sequence[Mapping[str, Any]], peer_svgs: Sequence[str], tre
         (False, True, True, True),
     )
     charts = "".join(
-        figure(f"<b>{esc(r['peer_set_title'])}</b> · placering {rank(r)}", svg)
+        figure(f"<b>{set_title(r)}</b> · placering {rank(r)}", svg)
         for r, svg in zip(rows, peer_svgs, strict=True)
     )
     trend = figure(
@@ -180,7 +145,8 @@ def kpi_section(rows: Sequence[Mapping[str, Any]], peer_svgs: Sequence[str], tre
     return f"""
 <section class="kpi" id="kpi-{esc(first["kpi_id"])}">
 <h2><span class="id">{esc(first["kpi_id"])}</span>{esc(first["kpi_title"])}</h2>
-<p>År <b>{esc(first["year"])}</b>{prel} · värde <b>{number(first["value"])}</b>{riket} {source}</p>
+<p>År <b>{esc(first["year"])}</b>{value_marks(first)} · värde <b>{number(first["value"])}</b>{riket}
+ {source}</p>
 <p>{chip(band)} {esc(meaning)}. Förändring från föregående år:
  {number(first["delta_prev_year"], signed=True)} {OWN}</p>
 {peer_table}
@@ -197,7 +163,7 @@ def overview(rows: Sequence[Mapping[str, Any]]) -> str:
         [
             [
                 f"<a href='#kpi-{esc(r['kpi_id'])}'>{esc(r['kpi_title'] or r['kpi_id'])}</a>",
-                f"{esc(r['year'])}{' prel.' if r['is_preliminary'] else ''}",
+                f"{esc(r['year'])}{value_marks(r, short=True)}",
                 number(r["value"]),
                 chip(r["colour_band"]),
             ]
@@ -238,7 +204,19 @@ def area_section(name: str, areas: Sequence[Mapping[str, Any]], svg: str | None)
 <p class="src">Svaren: Källa: Kolada. Antal och andel positiva faktorer: egen bearbetning.</p></section>"""
 
 
-def page(*, name: str, code: str, selection: str, loaded: str, fetched: str, body: str) -> str:
+def legend(outdated_years: int) -> str:
+    """What the labels beside a value or a peer set mean."""
+    return f"""<p class="src">Märkningar: <span class="prel">preliminärt</span> Koladas värde var preliminärt
+ när det hämtades. <span class="old">äldre värde</span> värdet är mer än {outdated_years} år äldre än
+ nyckeltalets senaste år i datan (JAMFOR_OUTDATED_YEARS): jämför med försiktighet.
+ <span class="vintage">grupp från 2024</span> jämfört inom Liknande kommuner-gruppen från ett annat år än
+ värdet: datan har ingen grupp från värdets år, så den senaste tidigare (annars den tidigaste senare)
+ används.</p>"""
+
+
+def page(
+    *, name: str, code: str, selection: str, loaded: str, fetched: str, body: str, outdated_years: int
+) -> str:
     """The whole document around the sections."""
     title = f"{esc(name)} ({esc(code)}): jämförelse av socialtjänstens nyckeltal"
     return f"""<!DOCTYPE html>
@@ -252,7 +230,8 @@ def page(*, name: str, code: str, selection: str, loaded: str, fetched: str, bod
 <dt>Hämtad från Kolada</dt><dd>{esc(fetched)} (senaste hämtning av kommunens värden)</dd></dl>
 <p>Kommunens värden och Riket: Källa: Kolada. Snitt, placeringar och färger är egen bearbetning och inte
  Koladas siffror. Färgen jämför med alla kommuner samma år: grön bland de 25 % bästa, gul de 50 % i
- mitten, röd bland de 25 % sämsta, utifrån nyckeltalets riktning.</p></header>
+ mitten, röd bland de 25 % sämsta, utifrån nyckeltalets riktning.</p>
+{legend(outdated_years)}</header>
 {body}
 <footer class="src"><p>Skapad med jamfor ur {esc(code)}s rader i mart.municipality_comparison och
  mart.area_summary. Placering 1 = bäst efter nyckeltalets riktning; neutrala nyckeltal (kostnad, volym,

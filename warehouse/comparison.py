@@ -11,10 +11,14 @@ ascending sort per partition (rank() counts the values below, a running count th
 "lower is better" and "higher is better" share it; the Riket partition is the kommun values themselves,
 sorted once, and gives every row its national rank. A Liknande kommuner group belongs to one kommun and
 lists only its 7 similar kommuner, so that kommun's row is joined to the members' rows (7 per row) and
-aggregated. Both ways tied values share the best rank and NULL values are not ranked; sums run in value
-order so a rebuild of the same data is bit-identical. Year-on-year deltas join last year's row (own
-value, set total) instead of a window over the output. National figures come from the Riket set,
-colour bands from the kommuner's quantiles that year.
+aggregated. Kolada republishes these groups under the same id with a new title year and new members; core
+keeps every version, and a year's values are compared within that year's version, else the newest
+earlier one, else the oldest later one (peer_set_id names the version, e.g. G36722:2024, and
+peer_set_vintage its year, so a value compared within another year's group says so). Both ways tied
+values share the best rank and NULL values are not ranked; sums run in value order so a rebuild of the
+same data is bit-identical. Year-on-year deltas join last year's row (own value, set total; a Liknande
+version's peers last year) instead of a window over the output. National figures come from the Riket
+set, colour bands from the kommuner's quantiles that year.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from __future__ import annotations
 import duckdb
 
 from warehouse import marts
-from warehouse.network_comparison import NETWORK_SELECT, colour_band_sql, network_ctes
+from warehouse.network_comparison import NETWORK_SELECT, colour_band_sql, network_ctes, percentile_sql
 
 CURRENT = "valid_to IS NULL AND NOT is_deleted"
 SOURCE_NOTE = (
@@ -50,13 +54,18 @@ kpi_ref AS (
     LEFT JOIN core.ref_kpi_peer_area AS a ON a.kpi_id = k.kpi_id
 ),
 liknande AS (
-    -- one set per kommun and area: the newest definition if Kolada ever lists two
-    SELECT g.group_id, g.title, g.area, g.anchor_municipality_id, g.vintage_year FROM grp AS g
+    -- every version Kolada published of the Liknande groups of current kommuner, from core's history:
+    -- a group keeps its id while the title year (vintage) and the members change, so a version is
+    -- (group id, vintage), named by its set key; its newest row gives title, area and anchor, and it
+    -- lasted until version_end (infinity while current)
+    SELECT g.group_id || coalesce(':' || g.vintage_year, '') AS set_key, g.group_id, g.title, g.area,
+           g.anchor_municipality_id, g.vintage_year,
+           max(coalesce(g.valid_to, 'infinity'::TIMESTAMPTZ)) OVER version AS version_end
+    FROM core.municipality_group AS g
     JOIN kommun AS k ON k.municipality_id = g.anchor_municipality_id
-    WHERE g.family = 'liknande' AND g.area IN (SELECT peer_area FROM kpi_ref)
-    QUALIFY row_number() OVER (
-        PARTITION BY g.anchor_municipality_id, g.area ORDER BY g.vintage_year DESC NULLS LAST, g.group_id
-    ) = 1
+    WHERE g.family = 'liknande' AND NOT g.is_deleted AND g.area IN (SELECT peer_area FROM kpi_ref)
+    WINDOW version AS (PARTITION BY g.group_id, g.vintage_year)
+    QUALIFY row_number() OVER (PARTITION BY g.group_id, g.vintage_year ORDER BY g.valid_from DESC) = 1
 ),
 lan_title AS (
     SELECT county_id, min(title) AS title FROM (
@@ -67,7 +76,7 @@ lan_title AS (
     ) GROUP BY county_id
 ),
 peer_set AS (
-    SELECT group_id AS set_key, 'liknande' AS kind, title, vintage_year AS vintage, area FROM liknande
+    SELECT set_key, 'liknande' AS kind, title, vintage_year AS vintage, area FROM liknande
     UNION ALL
     SELECT DISTINCT k.kommungrupp_id, 'kommungrupp', k.kommungrupp_title, g.vintage_year, NULL
     FROM kommun AS k LEFT JOIN grp AS g ON g.group_id = k.kommungrupp_id WHERE k.kommungrupp_id IS NOT NULL
@@ -81,8 +90,13 @@ peer_set AS (
     SELECT 'network:' || network_id, 'network', title, NULL::INTEGER, NULL FROM core.ref_network
 ),
 liknande_member AS (
-    SELECT l.group_id AS set_key, m.member_id FROM liknande AS l
-    JOIN grp_member AS m ON m.group_id = l.group_id AND m.member_id <> l.anchor_municipality_id
+    -- a version's members are the group's members when that version was last current (the member rows
+    -- a newer version replaced end at the same load, so at version_end)
+    SELECT l.set_key, m.member_id FROM liknande AS l
+    JOIN core.municipality_group_member AS m ON m.group_id = l.group_id AND NOT m.is_deleted
+     AND m.valid_from < l.version_end AND coalesce(m.valid_to, 'infinity'::TIMESTAMPTZ) >= l.version_end
+    JOIN kommun AS k ON k.municipality_id = m.member_id
+    WHERE m.member_id <> l.anchor_municipality_id
 ),
 shared_member AS (
     -- sets every member of which is compared against the set
@@ -139,6 +153,10 @@ labels AS (
 kommun_label AS (
     SELECT municipality_id, any_value(municipality_title) AS municipality_title FROM mart.kpi_value
     WHERE municipality_kind = 'kommun' GROUP BY municipality_id
+),
+newest AS (
+    -- the KPI's newest year with a kommun value: a value far older than it is flagged when shown
+    SELECT kpi_id, max(year) FILTER (WHERE value IS NOT NULL) AS kpi_newest_year FROM val GROUP BY kpi_id
 ),
 national AS (
     SELECT kpi_id, year, gender, count(value) AS n_national, median(value) AS kommun_median,
@@ -242,9 +260,30 @@ shared_stats AS (
     LEFT JOIN set_total AS p ON s.has_prev AND p.set_key = s.set_key AND p.kpi_id = s.kpi_id
                             AND p.gender = s.gender AND p.year = s.year - 1
 ),
+liknande_year AS (
+    -- the version a kommun's values of an area and year are compared within: that year's version, else
+    -- the newest earlier one, else the oldest later one (peer_set_vintage then differs from the year)
+    SELECT y.municipality_id, y.peer_area, y.year, l.set_key
+    FROM (SELECT DISTINCT municipality_id, peer_area, year FROM val) AS y
+    JOIN liknande AS l ON l.anchor_municipality_id = y.municipality_id AND l.area = y.peer_area
+    QUALIFY row_number() OVER (
+        PARTITION BY y.municipality_id, y.peer_area, y.year
+        ORDER BY l.vintage_year <= y.year DESC NULLS LAST, abs(l.vintage_year - y.year) NULLS LAST,
+                 l.version_end DESC, l.group_id
+    ) = 1
+),
+liknande_use AS (
+    -- each chosen version also over the year before, for peer_mean_delta_prev_year: last year's peer
+    -- mean among the same peers (is_own marks the rows the mart keeps)
+    SELECT municipality_id, peer_area, year, set_key, bool_or(is_own) AS is_own FROM (
+        SELECT *, TRUE AS is_own FROM liknande_year
+        UNION ALL
+        SELECT municipality_id, peer_area, year - 1, set_key, FALSE FROM liknande_year
+    ) GROUP BY ALL
+),
 liknande_agg AS (
     -- the kommun's row against each member's row of the same KPI (of the group's area), year, gender
-    SELECT l.group_id AS set_key, a.municipality_id, a.kpi_id, a.year, a.gender,
+    SELECT u.set_key, a.municipality_id, a.kpi_id, a.year, a.gender, any_value(u.is_own) AS is_own,
            any_value(a.value) AS value, any_value(a.is_preliminary) AS is_preliminary,
            any_value(a.direction) AS direction, any_value(a.national_rank) AS national_rank,
            any_value(a.delta_prev_year) AS delta_prev_year,
@@ -255,17 +294,19 @@ liknande_agg AS (
                AS rank_in_peers,
            count(p.value) + (any_value(a.value) IS NOT NULL)::BIGINT AS n_ranked
     FROM val_national AS a
-    JOIN liknande AS l ON l.anchor_municipality_id = a.municipality_id AND l.area = a.peer_area
-    LEFT JOIN liknande_member AS m ON m.set_key = l.group_id
+    JOIN liknande_use AS u ON u.municipality_id = a.municipality_id AND u.peer_area = a.peer_area
+                          AND u.year = a.year
+    LEFT JOIN liknande_member AS m ON m.set_key = u.set_key
     LEFT JOIN val AS p ON p.municipality_id = m.member_id AND p.kpi_id = a.kpi_id AND p.year = a.year
                       AND p.gender = a.gender
-    GROUP BY l.group_id, a.municipality_id, a.kpi_id, a.year, a.gender
+    GROUP BY u.set_key, a.municipality_id, a.kpi_id, a.year, a.gender
 ),
 liknande_stats AS (
-    SELECT c.*, c.peer_mean - p.peer_mean AS peer_mean_delta_prev_year
+    SELECT c.* EXCLUDE (is_own), c.peer_mean - p.peer_mean AS peer_mean_delta_prev_year
     FROM liknande_agg AS c
     LEFT JOIN liknande_agg AS p ON p.set_key = c.set_key AND p.municipality_id = c.municipality_id
                                AND p.kpi_id = c.kpi_id AND p.gender = c.gender AND p.year = c.year - 1
+    WHERE c.is_own
 ),
 stats AS (
     SELECT * FROM shared_stats UNION ALL BY NAME SELECT * FROM liknande_stats
@@ -279,19 +320,20 @@ SELECT s.municipality_id, k.municipality_title, s.kpi_id, t.kpi_title, s.year, s
        s.n_ranked::BIGINT AS n_ranked, r.value AS national_value,
        n.kommun_median::DOUBLE AS national_kommun_median, s.national_rank::BIGINT AS national_rank,
        n.n_national::BIGINT AS n_national,
-       CASE WHEN s.national_rank IS NOT NULL AND n.n_national > 1
-            THEN 100.0 * (n.n_national - s.national_rank) / (n.n_national - 1) END::DOUBLE
-           AS national_percentile,
+       {percentile_sql("s.national_rank", "n.n_national")} AS national_percentile,
        s.direction,
        {colour_band_sql("n.p25", "n.p75")} AS colour_band,
        s.delta_prev_year, s.peer_mean_delta_prev_year::DOUBLE AS peer_mean_delta_prev_year,
-       s.is_preliminary, '{SOURCE_NOTE}' AS source_note
+       s.is_preliminary, '{SOURCE_NOTE}' AS source_note,
+       {percentile_sql("s.rank_in_peers", "s.n_ranked")} AS percentile_in_peers,
+       y.kpi_newest_year::INTEGER AS kpi_newest_year
 FROM stats AS s
 JOIN set_info AS i ON i.set_key = s.set_key
 JOIN national AS n ON n.kpi_id = s.kpi_id AND n.year = s.year AND n.gender = s.gender
 JOIN kommun_label AS k ON k.municipality_id = s.municipality_id
 LEFT JOIN labels AS t ON t.kpi_id = s.kpi_id
 LEFT JOIN riket AS r ON r.kpi_id = s.kpi_id AND r.year = s.year AND r.gender = s.gender
+LEFT JOIN newest AS y ON y.kpi_id = s.kpi_id
 UNION ALL
 {NETWORK_SELECT}
 ORDER BY municipality_id, kpi_id, year, gender, peer_set_kind, peer_set_id

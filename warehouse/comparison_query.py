@@ -16,6 +16,8 @@ from warehouse.spec import TABLES
 PEER_SET_KINDS = ("liknande", "kommungrupp", "lan", "riket", "network")
 # What rank 1 means (the rank_order column): a neutral KPI has no best, it is ranked in value order.
 BEST_RANK, NEUTRAL_RANK = "1 = bäst", "1 = högst värde"
+# a value more than this many years older than its KPI's newest year is flagged (JAMFOR_OUTDATED_YEARS)
+OUTDATED_YEARS = 2
 
 
 class LookupProblem(LookupError):
@@ -24,7 +26,8 @@ class LookupProblem(LookupError):
 
 @dataclass(frozen=True)
 class ComparisonFilter:
-    """What to show: KPI ids, an area, a peer set kind or network, a year (None = latest with a value)."""
+    """What to show: KPI ids, an area, a peer set kind or network, a year (None = latest with a value);
+    `outdated_years`: how much older than the KPI's newest year a value may be before it is flagged."""
 
     kpis: list[str] | None = None
     area: str | None = None
@@ -32,6 +35,7 @@ class ComparisonFilter:
     network: str | None = None
     year: int | None = None
     gender: str = "T"
+    outdated_years: int = OUTDATED_YEARS
 
 
 def resolve_municipality(con: duckdb.DuckDBPyConnection, text: str) -> tuple[str, str]:
@@ -102,12 +106,15 @@ def comparison_rows(
     """mart.municipality_comparison rows of one kommun, filtered; per KPI the chosen or latest year.
 
     Without a year each KPI shows its latest year with a value for the kommun (else its latest row).
+    Adds rank_order (what rank 1 means) and is_outdated (more than `wanted.outdated_years` years
+    older than the KPI's newest year in the warehouse).
     """
     _check_filter(con, wanted)
     return con.sql(
         """
         SELECT c.*,
-               CASE WHEN c.direction = 'neutral' THEN $neutral_rank ELSE $best_rank END AS rank_order
+               CASE WHEN c.direction = 'neutral' THEN $neutral_rank ELSE $best_rank END AS rank_order,
+               coalesce(c.kpi_newest_year - c.year > $outdated_years, FALSE) AS is_outdated
         FROM mart.municipality_comparison AS c
         LEFT JOIN core.ref_kpi_peer_area AS a ON a.kpi_id = c.kpi_id
         WHERE c.municipality_id = $m AND c.gender = $gender
@@ -133,6 +140,7 @@ def comparison_rows(
             "year": wanted.year,
             "neutral_rank": NEUTRAL_RANK,
             "best_rank": BEST_RANK,
+            "outdated_years": wanted.outdated_years,
         },
     ).pl()
 

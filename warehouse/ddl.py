@@ -89,6 +89,8 @@ def apply_comments(con: duckdb.DuckDBPyConnection, tables: Iterable[Table]) -> i
     )
     statements = []
     for table in tables:
+        if (table.schema, table.name) not in table_comments:
+            continue  # a mart a migration dropped: its rebuild applies them
         if table_comments.get((table.schema, table.name)) != table.comment:
             statements.append(f"COMMENT ON TABLE {qualified(table)} IS {literal(table.comment)}")
         cols = existing.get((table.schema, table.name), {})

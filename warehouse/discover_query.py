@@ -176,7 +176,7 @@ def peer_sets(con: duckdb.DuckDBPyConnection, municipality: str) -> tuple[str, s
         f"""
         WITH {PEER_SET_CTES},
         mine AS (
-            SELECT l.group_id AS set_key FROM liknande AS l WHERE l.anchor_municipality_id = $m
+            SELECT l.set_key FROM liknande AS l WHERE l.anchor_municipality_id = $m
             UNION SELECT set_key FROM shared_member WHERE member_id = $m
         ),
         members AS (

@@ -45,8 +45,20 @@ def network_measure_by_network(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"DROP TABLE {_MIGRATED}")
 
 
+def comparison_by_group_version(con: duckdb.DuckDBPyConnection) -> None:
+    """Version 3: a Liknande peer set is a group version (peer_set_id 'G36722:2024'), chosen per data year.
+
+    The comparison mart is dropped, so the next load builds it whole: a load that changed only values
+    would otherwise replace a few KPIs' rows and keep the others under the old ids.
+    """
+    con.execute("DROP TABLE IF EXISTS mart.municipality_comparison")
+
+
 # version -> the step that brings a file from version - 1 to it
-MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {2: network_measure_by_network}
+MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {
+    2: network_measure_by_network,
+    3: comparison_by_group_version,
+}
 
 
 def migrate(con: duckdb.DuckDBPyConnection, from_version: int, to_version: int) -> list[int]:

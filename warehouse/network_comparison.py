@@ -34,9 +34,17 @@ def colour_band_sql(p25: str, p75: str) -> str:
             ELSE 'yellow' END"""
 
 
+def percentile_sql(rank: str, n_ranked: str) -> str:
+    """SQL: 100 × (n − rank) / (n − 1), the share of the other ranked kommuner that are not better
+    (100 = best; neutral KPIs: the highest value); NULL without a rank or with fewer than two ranked."""
+    return f"""CASE WHEN {rank} IS NOT NULL AND {n_ranked} > 1
+            THEN 100.0 * ({n_ranked} - {rank}) / ({n_ranked} - 1) END::DOUBLE"""
+
+
 def network_ctes(kpis: str) -> str:
-    """CTEs nm_rows (measure rows per network set) and nm_stats (per kommun, measure, year, set), for
-    the measure ids matching the SQL predicate `kpis` (on kpi_id); they use the mart's `kommun` CTE."""
+    """CTEs nm_rows (measure rows per network set) and nm_stats (per kommun, measure, year, set, with
+    the measure's newest year in the network), for the measure ids matching the SQL predicate `kpis` (on
+    kpi_id); they use the mart's `kommun` CTE."""
     return f"""
 nm_rows AS (
     SELECT 'network:' || n.network_id AS set_key, m.measure_id AS kpi_id, m.measure_title,
@@ -50,6 +58,10 @@ nm_rows AS (
 nm_quartiles AS (
     SELECT set_key, kpi_id, year, quantile_cont(value, 0.25) AS p25, quantile_cont(value, 0.75) AS p75,
            any_value(measure_title) AS measure_title
+    FROM nm_rows GROUP BY ALL
+),
+nm_newest AS (
+    SELECT set_key, kpi_id, max(year) FILTER (WHERE value IS NOT NULL) AS kpi_newest_year
     FROM nm_rows GROUP BY ALL
 ),
 nm_agg AS (
@@ -69,9 +81,10 @@ nm_agg AS (
 ),
 nm_stats AS (
     SELECT c.*, c.value - p.value AS delta_prev_year, c.peer_mean - p.peer_mean AS peer_mean_delta_prev_year,
-           q.p25, q.p75, q.measure_title
+           q.p25, q.p75, q.measure_title, y.kpi_newest_year
     FROM nm_agg AS c
     JOIN nm_quartiles AS q ON q.set_key = c.set_key AND q.kpi_id = c.kpi_id AND q.year = c.year
+    JOIN nm_newest AS y ON y.set_key = c.set_key AND y.kpi_id = c.kpi_id
     LEFT JOIN nm_agg AS p ON p.set_key = c.set_key AND p.municipality_id = c.municipality_id
                          AND p.kpi_id = c.kpi_id AND p.year = c.year - 1
 )"""
@@ -90,7 +103,9 @@ SELECT s.municipality_id, k.title AS municipality_title, s.kpi_id, s.measure_tit
        {colour_band_sql("s.p25", "s.p75")} AS colour_band,
        s.delta_prev_year::DOUBLE AS delta_prev_year,
        s.peer_mean_delta_prev_year::DOUBLE AS peer_mean_delta_prev_year,
-       FALSE AS is_preliminary, '{_NOTE_SQL}' AS source_note
+       FALSE AS is_preliminary, '{_NOTE_SQL}' AS source_note,
+       {percentile_sql("s.rank_in_peers", "s.n_ranked")} AS percentile_in_peers,
+       s.kpi_newest_year::INTEGER AS kpi_newest_year
 FROM nm_stats AS s
 JOIN set_info AS i ON i.set_key = s.set_key
 JOIN kommun AS k ON k.municipality_id = s.municipality_id

@@ -76,18 +76,28 @@ def peer_values(con: duckdb.DuckDBPyConnection, code: str, rows: pl.DataFrame, g
 
 
 def trend_rows(con: duckdb.DuckDBPyConnection, code: str, rows: pl.DataFrame, gender: str) -> pl.DataFrame:
-    """The kommun's comparison rows for the shown KPIs and peer sets, every year up to the shown one."""
+    """The kommun's comparison rows for the shown KPIs and peer sets, every year up to the shown one.
+
+    A Liknande set follows its area back through the group's versions (each year's own version)."""
     return con.sql(
         """
-        WITH sel AS (SELECT unnest($kpi) AS kpi_id, unnest($yr)::INTEGER AS year, unnest($set) AS set_key)
+        WITH sel AS (SELECT unnest($kpi) AS kpi_id, unnest($yr)::INTEGER AS year, unnest($set) AS set_key,
+                            unnest($kind) AS kind, unnest($area) AS area)
         SELECT c.kpi_id, c.year, c.peer_set_id, c.peer_set_kind, c.peer_set_title, c.value, c.peer_mean,
                c.national_value, c.is_preliminary
         FROM mart.municipality_comparison AS c
-        JOIN sel AS s ON s.kpi_id = c.kpi_id AND s.set_key = c.peer_set_id AND c.year <= s.year
+        JOIN sel AS s ON s.kpi_id = c.kpi_id AND c.year <= s.year AND (s.set_key = c.peer_set_id
+             OR s.kind = 'liknande' AND c.peer_set_kind = 'liknande' AND c.peer_area = s.area)
         WHERE c.municipality_id = $m AND c.gender = $gender
         ORDER BY c.kpi_id, c.peer_set_id, c.year
         """,
-        params={**_selection(rows), "m": code, "gender": gender},
+        params={
+            **_selection(rows),
+            "kind": rows["peer_set_kind"].to_list(),
+            "area": rows["peer_area"].to_list(),
+            "m": code,
+            "gender": gender,
+        },
     ).pl()
 
 

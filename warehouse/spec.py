@@ -17,8 +17,8 @@ LAYER_DESCRIPTIONS: dict[str, str] = {
     "mart": "Analyst-facing tables rebuilt from core after every load; current versions only.",
     "meta": "Bookkeeping written in the same transaction as the data: runs, watermarks, quarantine.",
 }
-# 2: core.network_measure keyed by network (warehouse.migrations)
-SCHEMA_VERSION = 2
+# 2: core.network_measure keyed by network; 3: Liknande peer sets by group version (warehouse.migrations)
+SCHEMA_VERSION = 3
 
 TS = "TIMESTAMP WITH TIME ZONE"
 
@@ -459,21 +459,25 @@ COMPARISON_TABLES: tuple[Table, ...] = (
             _c(
                 "peer_set_id",
                 "VARCHAR",
-                "Kolada group id (liknande, kommungrupp), 'lan:' + länskod, 'riket' or 'network:' + name.",
+                "liknande: the group version, Kolada group id + ':' + its vintage (e.g. G36722:2024; Kolada "
+                "keeps the id while title year and members change); kommungrupp: Kolada group id; "
+                "'lan:' + länskod, 'riket' or 'network:' + name.",
             ),
             _c("peer_set_title", "VARCHAR", "Title of the peer set."),
             _c(
                 "peer_set_vintage",
                 "INTEGER",
-                "Liknande kommuner: the group-definition year from its title; its current membership is "
-                "applied to every data year, as Kolada does for group values. NULL for other kinds.",
+                "Liknande kommuner: the year in the group version's title. A year's values are compared "
+                "within that year's version; where core holds none (Kolada publishes only the current one, "
+                "older ones exist only from earlier loads), within the newest earlier version, else the "
+                "oldest later one, and then peer_set_vintage <> year says so. NULL for other kinds.",
             ),
             _c("peer_area", "VARCHAR", "Liknande: the KPI's area (core.ref_kpi_peer_area); else NULL."),
             _c(
                 "n_peers",
                 "BIGINT",
-                OWN + "members of the set other than the kommun itself (current membership, with or "
-                "without a row this year).",
+                OWN + "members of the set other than the kommun itself (current membership; a Liknande "
+                "version's members as last published; with or without a row this year).",
             ),
             _c(
                 "n_peers_with_value",
@@ -485,7 +489,8 @@ COMPARISON_TABLES: tuple[Table, ...] = (
                 "peer_mean",
                 "DOUBLE",
                 OWN + "unweighted mean of the peers' non-NULL values (kommun itself excluded); NULL when no "
-                "peer has one. For a Liknande kommuner set it equals Kolada's group value (ovägt medel).",
+                "peer has one. For the current Liknande kommuner version it equals Kolada's group value "
+                "(ovägt medel), which Kolada computes with the current members for every year.",
             ),
             _c(
                 "peer_median",
@@ -551,10 +556,25 @@ COMPARISON_TABLES: tuple[Table, ...] = (
                 "peer_mean_delta_prev_year",
                 "DOUBLE",
                 OWN + "peer_mean − the same peer set's peer_mean for year − 1 (which peers have values may "
-                "differ between the years); NULL if either is missing.",
+                "differ between the years; a Liknande version: the same peers' values a year earlier); NULL "
+                "if either is missing.",
             ),
             _c("is_preliminary", "BOOLEAN", "True when the kommun's value was preliminary when fetched."),
             _c("source_note", "VARCHAR", "Attribution: Källa: Kolada vs egen bearbetning."),
+            _c(
+                "percentile_in_peers",
+                "DOUBLE",
+                OWN + "100 × (n_ranked − rank_in_peers) / (n_ranked − 1): share of the others ranked in "
+                "the set that are not better; 100 = best (neutral KPIs: 100 = the highest value). NULL when "
+                "value is NULL or n_ranked < 2. For Riket it equals national_percentile.",
+            ),
+            _c(
+                "kpi_newest_year",
+                "INTEGER",
+                "The KPI's newest year with a kommun value in the warehouse (a network's measure: in that "
+                "network). `jamfor compare` and the report flag a value more than JAMFOR_OUTDATED_YEARS "
+                "(default 2) years older than it.",
+            ),
         ),
         "mart",
         ("municipality_id", "kpi_id", "year", "gender", "peer_set_id"),

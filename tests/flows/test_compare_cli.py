@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import polars as pl
@@ -11,8 +12,10 @@ import pytest
 from rich.console import Console
 
 from flows.cli import main
-from flows.compare import print_demo_comparison
+from flows.compare import print_demo_comparison, print_tables
 from tests import comparison_data as data
+from warehouse.comparison_query import ComparisonFilter
+from warehouse.comparison_query import compare as query
 from warehouse.publish import building, connect_readonly
 from warehouse.spec import TABLES
 
@@ -155,10 +158,18 @@ def test_neutral_kpi_is_ranked_by_value_without_colour(warehouse: Path, capsys) 
     argv = ["compare", "aby", "--peers", "riket", "--year", "2020", "--warehouse", str(warehouse)]
     code, out, _ = run([*argv, "--kpi", data.K3], capsys)
     assert code == 0
-    # K3 (neutral): Aby 100 against Bby 200 → second in value order, never "best", no colour word
+    # K3 (neutral): Aby 100 against Bby 200 → second in value order, never "best", no colour word;
+    # side by side the KPI's "1 =" column says what rank 1 means, the Riket group has the rank
     line = next(row for row in out.splitlines() if data.K3 in row)
-    assert "2 av 2 (1 = högst värde)" in line and "neutral" not in line and "bäst" not in line
+    assert re.search(r"\s2020\s+100\.0\s+högst värde\s+–\s", line) and " 2 av 2 " in line
+    assert "neutral" not in line and "bäst" not in line
     assert "1 = högst värde" in out and "no colour" in out
+    # the per-set tables (the demo's) say it in the rank cell
+    console = Console(file=io.StringIO(), width=200)
+    wanted = ComparisonFilter(kpis=[data.K3], peer_kind="riket", year=2020)
+    print_tables(console, "Aby", "0101", query(warehouse, "aby", wanted)[2])
+    line = next(row for row in console.file.getvalue().splitlines() if data.K3 in row)
+    assert "2 av 2 (1 = högst värde)" in line and "neutral" not in line and "bäst" not in line
     # a directional KPI keeps its plain rank and its colour
     _, directional, _ = run([*argv, "--kpi", data.K1], capsys)
     line = next(row for row in directional.splitlines() if data.K1 in row)
@@ -168,3 +179,15 @@ def test_neutral_kpi_is_ranked_by_value_without_colour(warehouse: Path, capsys) 
     assert (order[data.K3], order[data.K1], order[data.K2]) == ("1 = högst värde", "1 = bäst", "1 = bäst")
     _, csv_out, _ = run([*argv, "--kpi", data.K3, "--format", "csv"], capsys)
     assert pl.read_csv(io.StringIO(csv_out))["rank_order"].to_list() == ["1 = högst värde"]
+
+
+def test_preliminary_value_is_marked_with_its_footer(warehouse: Path, capsys) -> None:
+    # Aby's K1 2021 (55) was preliminary when fetched (comparison_data: every 2021 value)
+    argv = ["compare", "aby", "--kpi", data.K1, "--warehouse", str(warehouse)]
+    code, out, _ = run(argv, capsys)
+    assert code == 0
+    line = next(row for row in out.splitlines() if data.K1 in row)
+    assert re.search(r"\s2021\s+55\.0\s+prel\.\s+bäst\s", line)
+    assert "prel.: the value was preliminary in Kolada when fetched." in out
+    _, final, _ = run([*argv, "--year", "2020"], capsys)
+    assert "prel." not in final

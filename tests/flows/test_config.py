@@ -1,10 +1,10 @@
-"""flows.config.Tuning: JAMFOR_* memory and batching settings, and their errors."""
+"""flows.config: JAMFOR_* memory and batching settings, the outdated-value threshold, and their errors."""
 
 from __future__ import annotations
 
 import pytest
 
-from flows.config import Tuning
+from flows.config import Tuning, outdated_years
 
 
 def test_defaults_bound_memory(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -41,3 +41,14 @@ def test_bad_memory_limit_names_the_variable(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("JAMFOR_DUCKDB_MEMORY_LIMIT", "lots")
     with pytest.raises(ValueError, match="JAMFOR_DUCKDB_MEMORY_LIMIT"):
         Tuning.from_env()
+
+
+def test_outdated_years_default_zero_and_bad_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("JAMFOR_OUTDATED_YEARS", raising=False)
+    assert outdated_years() == 2
+    monkeypatch.setenv("JAMFOR_OUTDATED_YEARS", "0")  # 0: every value older than the newest year
+    assert outdated_years() == 0
+    for bad, message in (("-1", "must be 0 or more"), ("two", "is not a whole number")):
+        monkeypatch.setenv("JAMFOR_OUTDATED_YEARS", bad)
+        with pytest.raises(ValueError, match=f"JAMFOR_OUTDATED_YEARS='{bad}' {message}"):
+            outdated_years()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -210,3 +211,28 @@ def test_report_of_a_network_member_shows_each_networks_own_measure(
         assert "VNB1" in page and "Källa: nätverkets egen fil" in page
         title = "Väntetid nybesök" if network == "annat" else "=cmd|"
         assert title in page.replace("&#x27;", "'").replace("&#39;", "'")
+
+
+def test_compare_table_shows_each_networks_own_measure_beside_the_kpis(
+    warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Side by side, a network's own VNB1 is a row per network (its own value), only that network's
+    column group filled; Kolada's KPIs keep every group; nothing crashes."""
+    wh = ["--warehouse", str(warehouse)]
+    skl, annat = _file(tmp_path, "skl.csv", SKL.format(v=12)), _file(tmp_path, "annat.csv", ANNAT)
+    assert _run(["load", "files", skl, annat, *wh], capsys)[0] == 0
+    code, out, err = _run(["compare", "0561", *wh], capsys)
+    assert code == 0, err
+    lines = out.splitlines()
+    groups = next(line for line in lines if "Liknande" in line and "Riket" in line).split()
+    assert groups == ["Liknande", "annat", "skl-ifo", "Kommungrupp", "Län", "Riket"]
+    vnb1 = [line for line in lines if line.startswith(" VNB1 ")]
+    assert len(vnb1) == 2  # one row per network: the two values are each network's own
+    by_value = {line.split()[line.split().index("2023") + 1]: line for line in vnb1}
+    assert set(by_value) == {"12.0", "99.0"}
+    # skl-ifo's row: 12 against 10 and 14 (lower is better) → 2 av 3; every other group '–'
+    assert len(re.findall(r"\d+ av \d+", by_value["12.0"])) == 1 and " 2 av 3 " in by_value["12.0"]
+    assert len(re.findall(r"\d+ av \d+", by_value["99.0"])) == 1 and " 3 av 3 " in by_value["99.0"]
+    kolada = [line for line in lines if re.match(r" [NU]\d{5} ", line)]
+    assert kolada and all(len(re.findall(r"\d+ av \d+", line)) >= 4 for line in kolada)
+    assert "Källa: nätverkets egen fil" in out and "Källa: Kolada" in out

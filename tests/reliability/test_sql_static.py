@@ -117,6 +117,19 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("warehouse/reference.py", "_STAGED"): "constant name of the registered frame",
     ("warehouse/report_query.py", "PEER_SET_CTES"): "constant SQL text (warehouse.comparison._SETS)",
     ("warehouse/discover_query.py", "PEER_SET_CTES"): "constant SQL text (warehouse.comparison._SETS)",
+    ("warehouse/per_capita_query.py", "PEER_SET_CTES"): "constant SQL text (warehouse.comparison._SETS)",
+    (
+        "warehouse/comparison.py",
+        "percentile_sql('s.national_rank', 'n.n_national')",
+    ): "constant CASE over constant names",
+    (
+        "warehouse/comparison.py",
+        "percentile_sql('s.rank_in_peers', 's.n_ranked')",
+    ): "constant CASE over constant names",
+    (
+        "warehouse/network_comparison.py",
+        "percentile_sql('s.rank_in_peers', 's.n_ranked')",
+    ): "constant CASE over constant names",
     # the file-fed tables
     ("warehouse/registers.py", "table"): "checked to be in FILE_TARGETS first",
     ("warehouse/registers.py", "IDENTITY_SQL[table]"): "constant fragment chosen by an allow-listed table",

@@ -6,12 +6,14 @@ Every expected number below is worked out by hand from the invented values liste
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from tests import comparison_data as data
+from warehouse.comparison_query import ComparisonFilter, comparison_rows
 from warehouse.ddl import ensure_schema
 from warehouse.spec import table
 
@@ -48,7 +50,7 @@ PEERS = ("n_peers", "n_peers_with_value", "peer_mean", "peer_median", "rank_in_p
 
 def test_liknande_peers_exclude_the_anchor_and_ties_share_the_best_rank(con) -> None:
     # A = 50 against B 70, C 50, D 30: C ties with A, only B is better
-    r = row(con, A, data.K1, 2020, "G100")
+    r = row(con, A, data.K1, 2020, "G100:2024")
     assert stats(r, *PEERS) == (3, 3, 50.0, 50.0, 2, 4)
     assert (r["peer_set_kind"], r["peer_set_vintage"], r["peer_area"]) == ("liknande", 2024, "IFO")
     assert r["peer_set_title"] == "Liknande kommuner IFO, Aby, 2024"
@@ -85,7 +87,7 @@ def test_missing_riket_gives_null_national_value_and_a_kommun_median(con) -> Non
 
 def test_direction_lower_ranks_the_smallest_first(con) -> None:
     # K2 (lower): D 5 is best, A and C tie on 10
-    assert stats(row(con, A, data.K2, 2020, "G100"), *PEERS) == (3, 3, pytest.approx(35 / 3), 10.0, 2, 4)
+    assert stats(row(con, A, data.K2, 2020, "G100:2024"), *PEERS) == (3, 3, pytest.approx(35 / 3), 10.0, 2, 4)
     r = row(con, A, data.K2, 2020, "riket")
     assert stats(r, "national_rank", "n_national") == (2, 6)
     assert r["national_percentile"] == pytest.approx(80.0)
@@ -125,7 +127,7 @@ def test_null_value_is_not_ranked_but_still_gets_peer_figures(con) -> None:
 
 def test_genders_are_compared_separately(con) -> None:
     # K values: A 45, B 65 only
-    assert stats(row(con, A, data.K1, 2020, "G100", gender="K"), *PEERS) == (3, 1, 65.0, 65.0, 2, 2)
+    assert stats(row(con, A, data.K1, 2020, "G100:2024", gender="K"), *PEERS) == (3, 1, 65.0, 65.0, 2, 2)
 
 
 def test_absent_years_give_no_rows_and_no_delta(con) -> None:
@@ -133,10 +135,35 @@ def test_absent_years_give_no_rows_and_no_delta(con) -> None:
         "SELECT count(*) FROM mart.municipality_comparison WHERE municipality_id = ? AND year = 2019", [G]
     ).fetchall() == [(0,)]
     # 2018 is absent for A, so 2019 has no previous year (2017 does not count)
-    assert row(con, A, data.K1, 2019, "G100")["delta_prev_year"] is None
-    r = row(con, A, data.K1, 2020, "G100")
+    assert row(con, A, data.K1, 2019, "G100:2024")["delta_prev_year"] is None
+    r = row(con, A, data.K1, 2020, "G100:2024")
     assert r["delta_prev_year"] == 10.0
     assert r["peer_mean_delta_prev_year"] == pytest.approx(50 - 140 / 3)
+
+
+def test_percentile_in_the_set_and_the_kpis_newest_year(con) -> None:
+    # A 50 ranks 2 of 4 in G100 (70, 50, 50, 30): 2 of the 3 others are not better
+    r = row(con, A, data.K1, 2020, "G100:2024")
+    assert r["percentile_in_peers"] == pytest.approx(100 * 2 / 3)
+    riket = row(con, A, data.K1, 2020, "riket")
+    assert riket["percentile_in_peers"] == riket["national_percentile"] == pytest.approx(50.0)
+    # one ranked (A alone in 2017): no percentile; K1's newest year with a kommun value is 2021
+    assert row(con, A, data.K1, 2017, "riket")["percentile_in_peers"] is None
+    assert {r["kpi_newest_year"] for r in (row(con, A, data.K1, 2017, "riket"), r)} == {2021}
+    assert row(con, E, data.K2, 2020, "riket")["kpi_newest_year"] == 2020
+
+
+def test_outdated_is_more_than_the_setting_older_than_the_newest_year(con) -> None:
+    def outdated(years: int) -> dict[int, bool]:
+        wanted = ComparisonFilter(kpis=[data.K1], peer_kind="riket", outdated_years=years)
+        shown = {y: comparison_rows(con, A, replace(wanted, year=y)) for y in (2017, 2019, 2021)}
+        return {y: rows["is_outdated"].item() for y, rows in shown.items()}
+
+    # K1's newest year is 2021: 2017 is 4 years older, 2019 exactly 2 (not more than 2)
+    assert outdated(2) == {2017: True, 2019: False, 2021: False}
+    assert outdated(3) == {2017: True, 2019: False, 2021: False}
+    assert outdated(4) == {2017: False, 2019: False, 2021: False}
+    assert outdated(1) == {2017: True, 2019: True, 2021: False}
 
 
 def test_grain_attribution_and_preliminary_flag(con) -> None:

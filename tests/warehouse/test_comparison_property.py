@@ -23,7 +23,7 @@ from warehouse.ddl import ensure_schema
 KOMMUNER = [m[0] for m in data.MUNICIPALITIES if m[3] == "kommun"]
 COUNTY = {m[0]: m[4] for m in data.MUNICIPALITIES if m[3] == "kommun"}
 GROUP = {m[0]: m[5] for m in data.MUNICIPALITIES if m[3] == "kommun"}
-LIKNANDE = {"0102", "0103", "0104"}  # G100, chosen for 0101
+LIKNANDE = {"0102", "0103", "0104"}  # G100 (its one version, 2024), chosen for 0101
 NETWORK = {"0101", "0102", "0105"}  # trio
 ABSENT = "absent"
 
@@ -51,7 +51,7 @@ def peers_of(municipality: str, set_id: str) -> set[str]:
         "riket": set(KOMMUNER),
         f"lan:{COUNTY[municipality]}": {k for k in KOMMUNER if COUNTY[k] == COUNTY[municipality]},
         GROUP[municipality]: {k for k in KOMMUNER if GROUP[k] == GROUP[municipality]},
-        "G100": LIKNANDE,
+        "G100:2024": LIKNANDE,
         "network:trio": NETWORK,
     }[set_id]
     return members - {municipality}
@@ -71,7 +71,7 @@ def test_peer_statistics_match_the_member_values(con: duckdb.DuckDBPyConnection,
         "rank_in_peers, n_ranked FROM mart.municipality_comparison"
     ).fetchall()
     expected_sets = {(k, s) for k in kpi_value for s in ("riket", f"lan:{COUNTY[k]}", GROUP[k])}
-    expected_sets |= {("0101", "G100")} if "0101" in kpi_value else set()
+    expected_sets |= {("0101", "G100:2024")} if "0101" in kpi_value else set()
     expected_sets |= {(k, "network:trio") for k in NETWORK if k in kpi_value}
     assert {(m, s) for m, s, *_ in result} == expected_sets
     for municipality, set_id, n_peers, n_with, mean, median, rank, n_ranked in result:

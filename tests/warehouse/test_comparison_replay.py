@@ -94,9 +94,9 @@ def test_peer_mean_equals_koladas_group_value(warehouse) -> None:
     con = connect_readonly(path)
     try:
         ours = con.sql(
-            "SELECT municipality_id, kpi_id, year, gender, peer_set_id, n_peers, n_peers_with_value, "
-            "peer_mean FROM mart.municipality_comparison WHERE peer_set_kind = 'liknande' "
-            "AND list_contains($anchors, municipality_id)",
+            "SELECT municipality_id, kpi_id, year, gender, peer_set_id, peer_set_vintage, n_peers, "
+            "n_peers_with_value, peer_mean FROM mart.municipality_comparison "
+            "WHERE peer_set_kind = 'liknande' AND list_contains($anchors, municipality_id)",
             params={"anchors": ANCHORS},
         ).pl()
     finally:
@@ -104,6 +104,10 @@ def test_peer_mean_equals_koladas_group_value(warehouse) -> None:
     group_values = kolada.select(
         "kpi_id", "year", "gender", peer_set_id="municipality_id", kolada_value="value", kolada_count="count"
     )
+    # Kolada serves only each group's current version, so every year is compared within it
+    ours = ours.with_columns(peer_set_id=pl.col("peer_set_id").str.split(":").list.first())
+    versions = ours.group_by("peer_set_id").agg(pl.col("peer_set_vintage").n_unique())
+    assert (versions["peer_set_vintage"] == 1).all()
     joined = ours.join(group_values, on=["kpi_id", "year", "gender", "peer_set_id"], how="left")
     assert set(joined["kpi_id"]) == set(KPIS)
     assert set(joined["municipality_id"]) == set(ANCHORS)

@@ -1,0 +1,195 @@
+"""`jamfor compare`'s table: one row per KPI and a column group per peer set, side by side.
+
+Per KPI the kommun's year, value and markers once (preliminary; older than the KPI's newest year by
+more than JAMFOR_OUTDATED_YEARS), what rank 1 means, the colour band, Δ year, Kolada's Riket value and
+the kommuner's median; then per peer set (Liknande, networks, kommungrupp, län, Riket) the rank
+"3 av 7", the percentile within the set and the peers' mean. A Liknande group version from another
+year than the value says so ("IFO (2024)"). A network's own measure is a row of its own (the value is
+the network's), with only that network's group filled. Piped, every table is printed whole; on a
+terminal too narrow for it, the command says so and prints one table per peer set instead.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from typing import Any
+
+import polars as pl
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from flows.compare import (
+    COLOUR_STYLE,
+    FOOTER,
+    NETWORK_FOOTER,
+    OUTDATED_FOOTER,
+    VINTAGE_FOOTER,
+    _number,
+    _table,
+    other_vintage,
+    print_tables,
+)
+from warehouse.comparison_query import NEUTRAL_RANK
+from warehouse.network_comparison import NETWORK_SOURCE
+
+# most specific first: the hand-picked and structural peers before the county and the whole country
+KIND_ORDER = {"liknande": 0, "network": 1, "kommungrupp": 2, "lan": 3, "riket": 4}
+GROUP_NAMES = {"liknande": "Liknande", "kommungrupp": "Kommungrupp", "lan": "Län", "riket": "Riket"}
+KPI_COLUMNS = ("year", "value", "note", "1 =", "colour", "Δ year", "riksvärde", "median")
+SET_COLUMNS = ("rank", "pct", "mean")
+LEFT = ("note", "1 =", "colour", "set")
+# piped output is not wrapped at any width: a table is as wide as its columns, a footer one line
+PIPE_WIDTH = 100_000
+SET_FOOTER = (
+    "riksvärde = Kolada's Riket value; median = of all kommuner. Per peer set: rank 'n av m' among the "
+    "kommun and the peers with a value; pct = percentile in the set (share of the others ranked there "
+    "that are not better; 100 = best, a neutral KPI: the highest value); mean = the peers' unweighted "
+    "mean, the kommun itself excluded (egen bearbetning)."
+)
+PRELIMINARY_FOOTER = "prel.: the value was preliminary in Kolada when fetched."
+LABEL_MIN = 12
+NARROW = (
+    "The side-by-side table needs {need} columns, this terminal has {have}: one table per peer set "
+    "instead (a wider terminal or a pipe, e.g. `| less -S`, shows it side by side)."
+)
+
+
+def table_console() -> Console:
+    """A console at the terminal's width; piped (not a terminal), wide enough that nothing is cut."""
+    return Console() if sys.stdout.isatty() else Console(width=PIPE_WIDTH)
+
+
+def _width(table: Table) -> int:
+    """How many columns the table takes when printed whole (its KPI labels cut to LABEL_MIN)."""
+    probe = Console(width=PIPE_WIDTH, file=io.StringIO())
+    probe.print(table)
+    return max(len(line.rstrip()) for line in probe.file.getvalue().splitlines())
+
+
+def _keyed(rows: pl.DataFrame) -> pl.DataFrame:
+    """The rows with `line` (a KPI; a network's own measure per network) and `group` (its column group
+    name), in line order and then group order."""
+    own_measure = pl.col("source_note").fill_null("").str.starts_with(NETWORK_SOURCE)
+    network = pl.col("peer_set_id").str.strip_prefix("network:")
+    return rows.with_columns(
+        line=pl.when(own_measure).then(pl.format("{} {}", "kpi_id", "peer_set_id")).otherwise("kpi_id"),
+        group=pl.when(pl.col("peer_set_kind") == "network")
+        .then(network)
+        .otherwise(pl.col("peer_set_kind").replace_strict(GROUP_NAMES, default=pl.col("peer_set_kind"))),
+        order=pl.col("peer_set_kind").replace_strict(KIND_ORDER, default=9),
+    ).sort("line", "order", "group")
+
+
+def _note(row: dict[str, Any]) -> str:
+    """The markers of the kommun's value: preliminary, and older than the KPI's newest year."""
+    notes = ["prel." if row["is_preliminary"] else ""]
+    notes.append(f"old: newest {row['kpi_newest_year']}" if row.get("is_outdated") else "")
+    return ", ".join(n for n in notes if n)
+
+
+def _set_cells(row: dict[str, Any] | None, liknande: bool) -> list[str]:
+    """Rank, percentile and peer mean of one peer set ('–' where the set has no row); Liknande adds
+    its area and, from another year, the version's year."""
+    if row is None:
+        return ["–"] * (len(SET_COLUMNS) + liknande)
+    rank = "–" if row["rank_in_peers"] is None else f"{row['rank_in_peers']} av {row['n_ranked']}"
+    pct = "–" if row["percentile_in_peers"] is None else f"{row['percentile_in_peers']:.0f}"
+    cells = [rank, pct, _number(row["peer_mean"])]
+    if liknande:
+        area = row["peer_area"] or ""
+        cells.append(f"{area} ({row['peer_set_vintage']})" if other_vintage(row) else area)
+    return cells
+
+
+def _kpi_cells(row: dict[str, Any]) -> list[str]:
+    """The KPI's own cells, in KPI_COLUMNS order, as plain text."""
+    neutral = row["direction"] == "neutral"
+    colour = "–" if neutral else row["colour_band"] or ""
+    return [
+        str(row["year"]),
+        _number(row["value"]),
+        _note(row),
+        NEUTRAL_RANK.removeprefix("1 = ") if neutral else "bäst",
+        colour,
+        _number(row["delta_prev_year"], signed=True),
+        _number(row["national_value"]),
+        _number(row["national_kommun_median"]),
+    ]
+
+
+def side_by_side(rows: pl.DataFrame) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """(column headers, (KPI label, cells) per line) of the side-by-side table; a group's first header
+    has the group's name above the column's."""
+    keyed = _keyed(rows)
+    groups = keyed.unique("group", maintain_order=True).sort("order", "group")["group"].to_list()
+    liknande = GROUP_NAMES["liknande"]
+    headers = list(KPI_COLUMNS)
+    for group in groups:
+        columns = [*SET_COLUMNS, "set"] if group == liknande else list(SET_COLUMNS)
+        headers += [f"{group if i == 0 else ''}\n{c}" for i, c in enumerate(columns)]
+    lines = []
+    # a display of a few dozen KPIs, not a data path
+    for (_,), part in keyed.group_by("line", maintain_order=True):
+        sets = {row["group"]: row for row in part.iter_rows(named=True)}
+        first = part.row(0, named=True)
+        cells = _kpi_cells(first)
+        for group in groups:
+            cells += _set_cells(sets.get(group), group == liknande)
+        lines.append((f"{first['kpi_id']} {first['kpi_title'] or ''}", cells))
+    return headers, lines
+
+
+def _legend(rows: pl.DataFrame) -> list[str]:
+    """One line per column group: the peer sets' full titles (a Liknande group per KPI area and year)."""
+    keyed = _keyed(rows).sort("order", "group", "peer_set_id")
+    legend = []
+    for (group,), part in keyed.group_by("group", maintain_order=True):
+        titles = part.unique("peer_set_id", maintain_order=True)["peer_set_title"].to_list()
+        legend.append(f"{group}: {'; '.join(str(t) for t in titles)}")
+    return legend
+
+
+def footers(rows: pl.DataFrame, outdated_years: int) -> list[str]:
+    """The attribution and rank rules, then a line per marker the table shows."""
+    lines = [FOOTER, SET_FOOTER]
+    if rows["is_preliminary"].fill_null(False).any():
+        lines.append(PRELIMINARY_FOOTER)
+    if rows["is_outdated"].any():
+        lines.append(OUTDATED_FOOTER.format(years=outdated_years))
+    if any(other_vintage(row) for row in rows.iter_rows(named=True)):
+        lines.append(VINTAGE_FOOTER)
+    if rows["source_note"].fill_null("").str.starts_with(NETWORK_SOURCE).any():
+        lines.append(NETWORK_FOOTER)
+    return lines
+
+
+def print_side_by_side(
+    console: Console, name: str, code: str, rows: pl.DataFrame, outdated_years: int
+) -> None:
+    """The side-by-side table of one kommun's comparison rows, the peer sets' titles and the footers."""
+    if rows.height == 0:
+        console.print(f"{name} ({code}): no comparison rows for this selection")
+        return
+    headers, lines = side_by_side(rows)
+    note = KPI_COLUMNS.index("note")
+    if not any(cells[note] for _, cells in lines):  # no marker at all: no empty note column
+        headers.pop(note)
+        lines = [(label, cells[:note] + cells[note + 1 :]) for label, cells in lines]
+    title = f"{name} ({code}) against its peer sets"
+    need = _width(_table(Console(width=1), title, "KPI", LABEL_MIN, tuple(headers), lines, LEFT))
+    if console.is_terminal and need > console.width:
+        console.print(NARROW.format(need=need, have=console.width))
+        print_tables(console, name, code, rows, outdated_years)
+        return
+    table = _table(console, title, "KPI", LABEL_MIN, tuple(headers), lines, LEFT)
+    at = headers.index("colour")
+    for label, cells in lines:
+        colour = cells[at]
+        cells = [escape(c) for c in cells]
+        cells[at] = f"[{COLOUR_STYLE.get(colour, 'default')}]{cells[at]}[/]"
+        table.add_row(escape(label), *cells)
+    console.print(table)
+    for line in [*_legend(rows), *footers(rows, outdated_years)]:
+        console.print(escape(line), soft_wrap=True)
