@@ -10,7 +10,7 @@ import re
 
 
 def anchored(body: str) -> str:
-    """The whole-string form of an unanchored pattern (alternatives grouped, as in `^(\d{4}|G\d+)$`)."""
+    r"""The whole-string form of an unanchored pattern (alternatives grouped, as in `^(\d{4}|G\d+)$`)."""
     return rf"^({body})$" if "|" in body else rf"^{body}$"
 
 
