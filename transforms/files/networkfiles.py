@@ -69,7 +69,7 @@ def network_from_template(
         month = common.text("_month") if "_month" in frame.columns else pl.lit("")
         month_text = pl.when(month.fill_null("") == "").then(pl.lit("")).otherwise("-" + month.str.zfill(2))
         frame = frame.with_columns(_period=common.text("_year") + month_text)
-    resolved = resolve_mixed(frame, "_municipality", labels["municipality"], reference)
+    resolved = resolve_mixed(frame, "_municipality", labels["municipality"], reference, "kommun")
     period, period_error = common.period("_period", period_label)
     value, status, value_error = common.number("_value", labels["value"])
     has_direction = "_direction" in frame.columns
