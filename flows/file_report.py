@@ -13,7 +13,8 @@ from transforms.files.result import FileFrames
 
 @dataclass
 class FileOutcome:
-    """What happened to one file: loaded, skipped (already loaded) or failed, with its counts."""
+    """What happened to one file: loaded, skipped (already loaded) or failed, with its counts, and the
+    lines the report shows below it (rows kept once, lost or never compared; each names the file)."""
 
     path: str
     status: str
@@ -23,6 +24,7 @@ class FileOutcome:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     message: str = ""
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -36,14 +38,20 @@ class FilesReport:
     def count(self, status: str) -> int:
         return sum(f.status == status for f in self.files)
 
+    def warnings(self) -> list[str]:
+        """Every file's warning lines, in file order (for the run log)."""
+        return [line for f in self.files for line in f.warnings]
+
     def format(self) -> str:
-        """A plain-text table, one line per file, and a closing line with the totals."""
+        """A plain-text table, one line per file (its warnings indented below it), and a closing line
+        with the totals."""
         lines = [f"{'status':<8} {'kind':<14} {'rows':>7} {'loaded':>7} {'quarant.':>8}  file"]
         for f in self.files:
             lines.append(
                 f"{f.status:<8} {f.kind or '?':<14} {f.rows_in:>7} {f.rows_loaded:>7} "
                 f"{f.rows_quarantined:>8}  {f.path}{' - ' + f.message if f.message else ''}"
             )
+            lines.extend(f"  {line}" for line in f.warnings)
         run = f"run {self.run_id}" if self.run_id else "nothing written"
         lines.append(
             f"{self.count('loaded')} loaded, {self.count('skipped')} skipped as already loaded, "

@@ -96,9 +96,10 @@ def load_files(
         runlog.append_failure(where.run_log, record, exc)
         raise
     totals = report.summary.counts() if report.summary else {}
+    warnings = {"warnings": report.warnings()} if report.warnings() else {}
     runlog.append(
         where.run_log,
-        {**record, "status": "completed", **totals, "message": report.format().splitlines()[-1]},
+        {**record, "status": "completed", **totals, "message": report.format().splitlines()[-1], **warnings},
     )
     return report
 
@@ -237,6 +238,7 @@ def _write(
                     frames.valid.height,
                     frames.quarantine.height,
                     message,
+                    frames.warnings,
                 )
             )
         summary.marts = marts.rebuild(con)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.files import common
-from transforms.files.network_owner import ERROR_COL, assign_network, empty_networks
+from transforms.files.network_owner import ERROR_COL, assign_network, empty_networks, uncompared
 from transforms.files.regions import resolve_mixed
 from transforms.files.result import FileFrames, finish
 
@@ -89,9 +89,8 @@ def network_from_template(
         direction=direction,
         note=_optional(resolved, "note"),
     ).with_columns(common.year_month())
-    staged, owner_notes = assign_network(
-        staged, empty_networks() if networks is None else networks, labels["network"]
-    )
+    networks = empty_networks() if networks is None else networks
+    staged, owner_notes = assign_network(staged, networks, labels["network"])
     bad_direction = direction_text.is_not_null() & (direction_text != "") & direction.is_null()
     errors = [
         pl.col("_region_error"),
@@ -109,7 +108,7 @@ def network_from_template(
             )
         ),
     ]
-    return finish(
+    result = finish(
         staged,
         "core.network_measure",
         source="network",
@@ -117,4 +116,7 @@ def network_from_template(
         raw_cols=raw_cols,
         errors=errors,
         notes=[*owner_notes, *notes],
+        key_words=f"'{labels['municipality']}', '{labels['measure_id']}' and '{period_label}'",
     )
+    result.warnings.extend(uncompared(result.valid, networks, reference, file_name))
+    return result

@@ -85,8 +85,10 @@ def test_bad_cells_name_file_row_and_column(tmp_path: Path, reference: pl.DataFr
         "natverk.csv, row 4: column 'Period': not a period YYYY or YYYY-MM (got '24')",
         "natverk.csv, row 5: column 'Värde': not a number or status marker (got 'abc')",
         "natverk.csv, row 6: column 'Riktning': expected higher/lower/neutral (högre/lägre) (got 'sidledes')",
-        "natverk.csv, row 7: duplicate natural key",
-        "natverk.csv, row 8: duplicate natural key",
+        "natverk.csv, row 7: duplicate natural key (the same 'Kommun', 'Mått' and 'Period' as row 8, "
+        "with other content)",
+        "natverk.csv, row 8: duplicate natural key (the same 'Kommun', 'Mått' and 'Period' as row 7, "
+        "with other content)",
     ]
 
 
