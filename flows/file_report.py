@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from flows.load import LoadSummary
@@ -14,7 +15,8 @@ from transforms.files.result import FileFrames
 @dataclass
 class FileOutcome:
     """What happened to one file: loaded, skipped (already loaded) or failed, with its counts, and the
-    lines the report shows below it (rows kept once, lost or never compared; each names the file)."""
+    lines the report shows below it: the file's notes and its warnings (rows kept once, lost or never
+    compared; each names the file)."""
 
     path: str
     status: str
@@ -25,6 +27,29 @@ class FileOutcome:
     rows_quarantined: int = 0
     message: str = ""
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def loaded(cls, path: str, kind: str, frames: FileFrames, message: str = "") -> FileOutcome:
+        """The outcome of a merged file, from its transform's frames."""
+        return cls(
+            path,
+            "loaded",
+            kind=kind,
+            target=frames.target,
+            rows_in=frames.rows_in,
+            rows_loaded=frames.valid.height,
+            rows_quarantined=frames.quarantine.height,
+            message=message,
+            warnings=frames.warnings,
+            notes=frames.notes,
+        )
+
+    def details(self) -> list[str]:
+        """The lines below the file's line: its notes (named by the file, in the transform's order),
+        then its warnings."""
+        name = Path(self.path).name
+        return [f"{name}: {note}" for note in self.notes] + self.warnings
 
 
 @dataclass
@@ -43,15 +68,15 @@ class FilesReport:
         return [line for f in self.files for line in f.warnings]
 
     def format(self) -> str:
-        """A plain-text table, one line per file (its warnings indented below it), and a closing line
-        with the totals."""
+        """A plain-text table, one line per file (its details indented below it, see
+        FileOutcome.details), and a closing line with the totals."""
         lines = [f"{'status':<8} {'kind':<14} {'rows':>7} {'loaded':>7} {'quarant.':>8}  file"]
         for f in self.files:
             lines.append(
                 f"{f.status:<8} {f.kind or '?':<14} {f.rows_in:>7} {f.rows_loaded:>7} "
                 f"{f.rows_quarantined:>8}  {f.path}{' - ' + f.message if f.message else ''}"
             )
-            lines.extend(f"  {line}" for line in f.warnings)
+            lines.extend(f"  {line}" for line in f.details())
         run = f"run {self.run_id}" if self.run_id else "nothing written"
         lines.append(
             f"{self.count('loaded')} loaded, {self.count('skipped')} skipped as already loaded, "

@@ -222,25 +222,8 @@ def _write(
                 f"{frames.target} <- {item.raw.name}", stats, frames.quarantine.height, rows_in=frames.rows_in
             )
             wh_files.record_file(con, _entry(item, run_id, file_as_of), supersedes=previous)
-            message = "; ".join(
-                [
-                    *frames.notes[:1],
-                    *([f"supersedes {', '.join(s[:12] for s in previous)}"] if previous else []),
-                ]
-            )
-            report.files.append(
-                FileOutcome(
-                    str(item.raw.path),
-                    "loaded",
-                    item.parsed.kind,
-                    frames.target,
-                    frames.rows_in,
-                    frames.valid.height,
-                    frames.quarantine.height,
-                    message,
-                    frames.warnings,
-                )
-            )
+            message = f"supersedes {', '.join(s[:12] for s in previous)}" if previous else ""
+            report.files.append(FileOutcome.loaded(str(item.raw.path), item.parsed.kind, frames, message))
         summary.marts = marts.rebuild(con)
         runs.finish_run(con, run_id, summary.counts(), status="completed", message=f"{len(prepared)} files")
     return summary

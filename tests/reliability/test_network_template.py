@@ -187,6 +187,24 @@ def test_an_unknown_kommun_name_suggests_the_closest_real_ones(
     _twice_changes_nothing(wh, path, capsys)
 
 
+def test_the_report_shows_every_note_of_a_file(
+    wh: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # no nätverk column (so a network is assumed) and a column the template ignores: two notes
+    lines = ["kommun;mått;period;värde;källa", "0561;VNB1;2023;12,5;enkät", "0860;VNB1;2023;10;enkät"]
+    path = _csv(tmp_path, lines)
+    code, out, err = _load(wh, path, capsys)
+    assert code == 0, err
+    assert out.splitlines()[1:4] == [
+        f"loaded   network-csv          2       2        0  {path}",
+        "  natverk.csv: network 'skl-ifo' assumed: the file names no network (no or empty 'nätverk' "
+        "column), and it is the only network in networks.yaml listing all 2 kommuner of the file",
+        "  natverk.csv: ignored columns: källa",
+    ]
+    assert out.splitlines()[4].startswith("1 loaded, 0 skipped")
+    _twice_changes_nothing(wh, path, capsys)
+
+
 def test_kommuner_in_no_network_load_and_the_report_and_run_log_say_so(
     wh: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

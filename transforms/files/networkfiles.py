@@ -56,7 +56,7 @@ def network_from_template(
 
     `labels` maps canonical column names to the header as written, for the quarantine reasons;
     `networks` (network_id, title, member_id) decides which network the rows belong to
-    (transforms.files.network_owner), and the report's first note says when one was assumed.
+    (transforms.files.network_owner), and the notes (the owner's first) say when one was assumed.
     """
     labels = {c: labels.get(c, c) for c in (*labels, "municipality", "measure_id", "value", "direction")}
     labels.setdefault("network", "nätverk")

@@ -29,8 +29,9 @@ IDENTITY_COLUMNS = {
 class FileFrames:
     """Valid rows for one core table, the file's quarantine rows, and what the file covers.
 
-    `notes` qualify the file (the first one is shown beside it in the load report); `warnings` are
-    lines the report shows in full, each naming the file: rows kept once, lost or never compared.
+    `notes` qualify the file (the load report shows each on a line of its own below the file, in this
+    order); `warnings` are lines the report shows in full, each naming the file: rows kept once, lost
+    or never compared.
     """
 
     target: str
