@@ -96,11 +96,11 @@ def load_files(
         runlog.append_failure(where.run_log, record, exc)
         raise
     totals = report.summary.counts() if report.summary else {}
-    warnings = {"warnings": report.warnings()} if report.warnings() else {}
-    runlog.append(
-        where.run_log,
-        {**record, "status": "completed", **totals, "message": report.format().splitlines()[-1], **warnings},
-    )
+    # the reasons the report printed, not all of them: a bad SCB file can quarantine thousands of rows
+    lists = {"warnings": report.warnings(), "quarantine_reasons": report.reasons()}
+    message = report.format().splitlines()[-1]
+    extra = {key: lines for key, lines in lists.items() if lines}
+    runlog.append(where.run_log, {**record, "status": "completed", **totals, "message": message, **extra})
     return report
 
 

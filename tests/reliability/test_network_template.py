@@ -16,6 +16,7 @@ import pytest
 from flows import runlog
 from flows.cli import main
 from flows.config import Paths
+from flows.file_report import REASONS_SHOWN
 from flows.files import load_inbox
 
 from .support import hashes, query
@@ -187,21 +188,62 @@ def test_an_unknown_kommun_name_suggests_the_closest_real_ones(
     _twice_changes_nothing(wh, path, capsys)
 
 
-def test_the_report_shows_every_note_of_a_file(
+def test_the_report_shows_every_note_and_the_quarantine_reasons(
     wh: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # no nätverk column (so a network is assumed) and a column the template ignores: two notes
-    lines = ["kommun;mått;period;värde;källa", "0561;VNB1;2023;12,5;enkät", "0860;VNB1;2023;10;enkät"]
+    lines = [
+        "kommun;mått;period;värde;källa",
+        "0561;VNB1;2023;12,5;enkät",
+        "Vallentna;VNB1;2023;7;enkät",
+        "0860;VNB1;2023;10;enkät",
+    ]
     path = _csv(tmp_path, lines)
     code, out, err = _load(wh, path, capsys)
     assert code == 0, err
-    assert out.splitlines()[1:4] == [
-        f"loaded   network-csv          2       2        0  {path}",
+    reason = "natverk.csv, row 3: column 'kommun': unknown kommun 'Vallentna' (did you mean 'Vallentuna'?)"
+    assert out.splitlines()[1:5] == [
+        f"loaded   network-csv          3       2        1  {path}",
         "  natverk.csv: network 'skl-ifo' assumed: the file names no network (no or empty 'nätverk' "
         "column), and it is the only network in networks.yaml listing all 2 kommuner of the file",
         "  natverk.csv: ignored columns: källa",
+        f"  {reason}",
     ]
-    assert out.splitlines()[4].startswith("1 loaded, 0 skipped")
+    assert out.splitlines()[5].startswith("1 loaded, 0 skipped")  # no "… and N more" below one reason
+    assert _quarantine(wh) == [reason]
+    (record,) = runlog.tail(Paths.from_env(warehouse=wh).run_log)
+    assert record["quarantine_reasons"] == [reason] and "warnings" not in record
+    _twice_changes_nothing(wh, path, capsys)
+    assert "quarantine_reasons" not in runlog.tail(Paths.from_env(warehouse=wh).run_log)[-1]
+
+
+def test_the_report_shows_the_first_reasons_and_a_query_for_the_rest(
+    wh: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = REASONS_SHOWN + 3
+    # rows 2..bad+1 have unreadable values (synthetic), then one good row
+    rows = [["skl-ifo", "0821", "VNB1", str(2000 + i), f"{i}x"] for i in range(bad)]
+    path = _csv(tmp_path, _rows(";", [*rows, ["skl-ifo", "0561", "VNB1", "2023", "12"]]))
+    code, out, err = _load(wh, path, capsys)
+    assert code == 0, err
+    reasons = [
+        f"natverk.csv, row {i + 2}: column 'värde': not a number or status marker (got '{i}x')"
+        for i in range(bad)
+    ]
+    lines = out.splitlines()
+    assert lines[1] == f"loaded   {'network-csv':<14} {bad + 1:>7} {1:>7} {bad:>8}  {path}"
+    assert lines[2 : 2 + REASONS_SHOWN] == [f"  {r}" for r in reasons[:REASONS_SHOWN]]
+    more = lines[2 + REASONS_SHOWN]
+    run_id = lines[-1].removesuffix(")").rsplit(" ", 1)[-1]
+    prefix = f"  … and 3 more; all {bad} with: "
+    assert more == (
+        f"{prefix}SELECT * FROM meta.quarantine WHERE run_id = '{run_id}' AND starts_with(failed_check, "
+        "'natverk.csv, row ') ORDER BY CAST(record->>'file_row' AS INTEGER)"
+    )
+    # the printed query answers every reason, in row order
+    assert query(wh, more.removeprefix(prefix))["failed_check"].to_list() == reasons
+    (record,) = runlog.tail(Paths.from_env(warehouse=wh).run_log)
+    assert record["quarantine_reasons"] == reasons[:REASONS_SHOWN]
     _twice_changes_nothing(wh, path, capsys)
 
 
