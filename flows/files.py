@@ -96,10 +96,11 @@ def load_files(
         runlog.append_failure(where.run_log, record, exc)
         raise
     totals = report.summary.counts() if report.summary else {}
-    runlog.append(
-        where.run_log,
-        {**record, "status": "completed", **totals, "message": report.format().splitlines()[-1]},
-    )
+    # the reasons the report printed, not all of them: a bad SCB file can quarantine thousands of rows
+    lists = {"warnings": report.warnings(), "quarantine_reasons": report.reasons()}
+    message = report.format().splitlines()[-1]
+    extra = {key: lines for key, lines in lists.items() if lines}
+    runlog.append(where.run_log, {**record, "status": "completed", **totals, "message": message, **extra})
     return report
 
 
@@ -221,24 +222,8 @@ def _write(
                 f"{frames.target} <- {item.raw.name}", stats, frames.quarantine.height, rows_in=frames.rows_in
             )
             wh_files.record_file(con, _entry(item, run_id, file_as_of), supersedes=previous)
-            message = "; ".join(
-                [
-                    *frames.notes[:1],
-                    *([f"supersedes {', '.join(s[:12] for s in previous)}"] if previous else []),
-                ]
-            )
-            report.files.append(
-                FileOutcome(
-                    str(item.raw.path),
-                    "loaded",
-                    item.parsed.kind,
-                    frames.target,
-                    frames.rows_in,
-                    frames.valid.height,
-                    frames.quarantine.height,
-                    message,
-                )
-            )
+            message = f"supersedes {', '.join(s[:12] for s in previous)}" if previous else ""
+            report.files.append(FileOutcome.loaded(str(item.raw.path), item.parsed.kind, frames, message))
         summary.marts = marts.rebuild(con)
         runs.finish_run(con, run_id, summary.counts(), status="completed", message=f"{len(prepared)} files")
     return summary

@@ -1,4 +1,5 @@
-"""Append rejected records (the transforms' quarantine frames) to meta.quarantine."""
+"""Append rejected records (the transforms' quarantine frames) to meta.quarantine, and the query that
+lists one file's rejected rows."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from datetime import UTC, datetime
 
 import duckdb
 import polars as pl
+
+from warehouse.ddl import literal
 
 QUARANTINE_FRAME_SCHEMA: dict[str, pl.DataType] = {
     "source": pl.String(),
@@ -45,3 +48,17 @@ def record(
     finally:
         con.unregister(_FRAME)
     return frame.height
+
+
+def file_rows_sql(run_id: str, file_name: str) -> str:
+    """A query (to paste into duckdb) listing what run `run_id` quarantined from the file `file_name`.
+
+    It reads meta.quarantine, not meta.quarantine_current: the view keeps one row per natural key, so
+    two bad rows of one file that share a key (e.g. two unknown kommuner for one measure and period)
+    would show as one, and it hides a file's rows once a later delivery supersedes the file.
+    """
+    return (
+        f"SELECT * FROM meta.quarantine WHERE run_id = {literal(run_id)} "
+        f"AND starts_with(failed_check, {literal(file_name + ', row ')}) "
+        "ORDER BY CAST(record->>'file_row' AS INTEGER)"
+    )

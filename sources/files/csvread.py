@@ -1,4 +1,4 @@
-"""CSV rows with their line numbers, the delimiter guessed from the first line (`;`, `,` or tab)."""
+"""CSV rows with their line numbers; the delimiter (`;`, `,` or tab) is given or guessed from line one."""
 
 from __future__ import annotations
 
@@ -27,6 +27,21 @@ def read_rows(raw: RawFile, text: str, delimiter: str | None = None) -> list[tup
     try:
         for cells in reader:
             rows.append((reader.line_num, cells))
+    except csv.Error as exc:
+        raise FileFormatError(raw.path, f"malformed CSV: {exc}", row=reader.line_num) from None
+    return rows
+
+
+def read_head(raw: RawFile, text: str, delimiter: str, limit: int) -> list[tuple[int, list[str]]]:
+    """The first `limit` records that are not blank, split by `delimiter` (for finding a header row)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[tuple[int, list[str]]] = []
+    try:
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                rows.append((reader.line_num, cells))
+                if len(rows) == limit:
+                    break
     except csv.Error as exc:
         raise FileFormatError(raw.path, f"malformed CSV: {exc}", row=reader.line_num) from None
     return rows

@@ -30,7 +30,14 @@ from .csvread import read_rows
 from .errors import FileFormatError
 from .rawtable import RawTable, trim_rows
 from .reader import RawFile, decode_text, read_raw
-from .template import looks_like_template, near_template, read_template
+from .template import (
+    HEADER_SCAN_ROWS,
+    looks_like_template,
+    near_template,
+    read_template,
+    required_names,
+    template_delimiter,
+)
 from .xlsx import iter_sheets
 
 KINDS = ("scb-jsonstat2", "scb-csv", "sdb-api-json", "sdb-html", "sdb-csv", "network-csv", "network-xlsx")
@@ -77,11 +84,20 @@ def read_delivery(path: Path | str) -> ParsedFile:
 
 def _xlsx(raw: RawFile) -> ParsedFile:
     checked = []
+    near: tuple[str, list[tuple[int, list[str]]]] | None = None
     for sheet, rows in iter_sheets(raw):
         if looks_like_template(trim_rows(rows)):
             return ParsedFile(raw, "network-xlsx", None, table=read_template(raw, rows, sheet))
+        if near is None and near_template(trim_rows(rows)):
+            near = (sheet, rows)
         checked.append(sheet)
-    raise FileFormatError(raw.path, f"no sheet with a network template header (sheets {checked})")
+    if near is not None:
+        read_template(raw, near[1], near[0])  # raises, naming what the sheet's header lacks
+    raise FileFormatError(
+        raw.path,
+        f"no sheet with a network template header (sheets {checked}) in its first {HEADER_SCAN_ROWS} "
+        f"rows: the template needs the columns {required_names()}",
+    )
 
 
 def _json(raw: RawFile, text: str, encoding: str) -> ParsedFile:
@@ -110,7 +126,7 @@ def _json(raw: RawFile, text: str, encoding: str) -> ParsedFile:
 def _csv(raw: RawFile, text: str, encoding: str) -> ParsedFile:
     if has_footer(text):
         return ParsedFile(raw, "sdb-csv", encoding, table=parse_export(raw, text))
-    rows = trim_rows(read_rows(raw, text))
+    rows = trim_rows(read_rows(raw, text, template_delimiter(raw, text)))
     if not rows:
         raise FileFormatError(raw.path, "no rows")
     if looks_like_template(rows):
@@ -133,5 +149,7 @@ def _csv(raw: RawFile, text: str, encoding: str) -> ParsedFile:
     if near_template(rows):
         read_template(raw, rows)  # raises, naming what the template header lacks
     raise FileFormatError(
-        raw.path, f"unrecognised CSV header {header[:8]}: not a supported export or template"
+        raw.path,
+        f"unrecognised CSV header {header[:8]}: not a supported export, and no network template header "
+        f"in the first {HEADER_SCAN_ROWS} rows (the template needs the columns {required_names()})",
     )

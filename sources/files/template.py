@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from .csvread import DELIMITERS, read_head, sniff_delimiter
 from .errors import FileFormatError
 from .rawtable import RawTable, trim_rows
 from .reader import RawFile
@@ -43,7 +44,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "network": ("nätverk", "network"),
 }
 CANONICAL = {syn: name for name, syns in SYNONYMS.items() for syn in syns}
-REQUIRED_HELP = "kommun/municipality, mått/measure, period/år/månad (or år + månad), värde/value"
+# "period" may instead be given as år (+ månad); each column is named by its Swedish name, SYNONYMS[...][0]
+REQUIRED = ("municipality", "measure_id", "value", "period")
+# the header is looked for in the first rows that are not blank, of a CSV file or of each XLSX sheet
 HEADER_SCAN_ROWS = 20
 
 
@@ -57,10 +60,18 @@ def _mapping(cells: Sequence[str]) -> dict[int, str]:
 
 
 def _missing(found: set[str]) -> list[str]:
-    missing = [c for c in ("municipality", "measure_id", "value") if c not in found]
-    if "period" not in found and "year" not in found:
-        missing.append("period")
-    return missing
+    return [c for c in REQUIRED if c not in found and not (c == "period" and "year" in found)]
+
+
+def required_names(columns: Sequence[str] = REQUIRED) -> str:
+    """The required columns by their Swedish names: "'värde', 'period' (or 'år')"."""
+    alternative = f" (or '{SYNONYMS['year'][0]}')"
+    return ", ".join(f"'{SYNONYMS[c][0]}'" + (alternative if c == "period" else "") for c in columns)
+
+
+def header_score(rows: Sequence[tuple[int, list[str]]]) -> int:
+    """The most template columns any of the first rows names (0: no row looks like a template header)."""
+    return max((len(set(_mapping(cells).values())) for _, cells in rows[:HEADER_SCAN_ROWS]), default=0)
 
 
 def looks_like_template(rows: Sequence[tuple[int, list[str]]]) -> bool:
@@ -69,31 +80,61 @@ def looks_like_template(rows: Sequence[tuple[int, list[str]]]) -> bool:
 
 
 def near_template(rows: Sequence[tuple[int, list[str]]]) -> bool:
-    """Whether a row names a measure column and one more template column (an incomplete template)."""
+    """Whether a row names a measure or value column and one more template column (an incomplete
+    template, refused by read_template naming what it lacks)."""
     for _, cells in rows[:HEADER_SCAN_ROWS]:
         found = set(_mapping(cells).values())
-        if "measure_id" in found and len(found) >= 2:
+        if found & {"measure_id", "value"} and len(found) >= 2:
             return True
     return False
+
+
+def template_delimiter(raw: RawFile, text: str) -> str:
+    """The delimiter under which the CSV's first rows name the most template columns.
+
+    The first line alone may mislead: a title row above the header ("Mått, 2024" above a `;` header)
+    has its own punctuation. On a tie (e.g. no template columns at all) the first line decides.
+    """
+    first = sniff_delimiter(next((line for line in text.splitlines() if line.strip()), ""))
+    scores: dict[str, int] = {}
+    for delimiter in DELIMITERS:
+        try:
+            scores[delimiter] = header_score(read_head(raw, text, delimiter, HEADER_SCAN_ROWS))
+        except FileFormatError:
+            # unreadable when split this way: this delimiter is not the file's
+            scores[delimiter] = -1
+    return max(DELIMITERS, key=lambda d: (scores[d], d == first))
 
 
 def read_template(raw: RawFile, rows: Sequence[tuple[int, list[str]]], sheet: str | None = None) -> RawTable:
     """Locate the header row, rename its columns canonically and return the rows below it."""
     rows = trim_rows(rows)
     where = f" (sheet {sheet!r})" if sheet else ""
-    best: tuple[int, list[str]] | None = None
-    for number, cells in rows[:HEADER_SCAN_ROWS]:
-        missing = _missing(set(_mapping(cells).values()))
-        if not missing:
+    head = rows[:HEADER_SCAN_ROWS]
+    for number, cells in head:
+        if not _missing(set(_mapping(cells).values())):
             table = _table(raw, rows, number, cells)
             if not table.rows:
                 # the blank template as shipped, sent back unfilled: refuse rather than load 0 rows
                 raise FileFormatError(raw.path, f"no data rows below the template header{where}", row=number)
             return table
-        if best is None or len(missing) < len(best[1]):
-            best = (number, missing)
-    detail = f"; best candidate row {best[0]} lacks {best[1]}" if best else ""
-    raise FileFormatError(raw.path, f"no template header{where} with {REQUIRED_HELP}{detail}")
+    # the nearest candidate: the first row naming the most template columns
+    best = max(head, key=lambda row: header_score([row]), default=None)
+    raise FileFormatError(raw.path, _lacks(best, sheet))
+
+
+def _lacks(best: tuple[int, list[str]] | None, sheet: str | None) -> str:
+    """Why no header was found: the nearest row's missing required columns, and what it did have."""
+    of_sheet = f" of sheet {sheet!r}" if sheet else ""
+    if best is None or not _mapping(best[1]):
+        return (
+            f"no network template header in the first {HEADER_SCAN_ROWS} rows{of_sheet}: no row names "
+            f"the required columns {required_names()}"
+        )
+    number, cells = best
+    missing = required_names(_missing(set(_mapping(cells).values())))
+    found = ", ".join(f"'{c}'" for c in cells if c)
+    return f"the header lacks the required column(s) {missing}; found {found} (row {number}{of_sheet})"
 
 
 def _table(

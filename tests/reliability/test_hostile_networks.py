@@ -102,9 +102,12 @@ def test_two_networks_one_measure_id_then_a_correction(
     skl, annat = _file(tmp_path, "skl.csv", SKL.format(v=12)), _file(tmp_path, "annat.csv", ANNAT)
     code, out, err = _run(["load", "files", skl, annat, *wh], capsys)
     assert code == 0, err
-    assert (
-        "annat.csv - network 'annat' assumed: the file names no network (no or empty 'nätverk' column), "
-        "and it is the only network in networks.yaml listing all 3 kommuner of the file" in out
+    # the note is a line of its own right below the file's line (see flows.file_report)
+    lines = out.splitlines()
+    below_annat = lines[next(i for i, line in enumerate(lines) if line.endswith(f" {annat}")) + 1]
+    assert below_annat == (
+        "  annat.csv: network 'annat' assumed: the file names no network (no or empty 'nätverk' column), "
+        "and it is the only network in networks.yaml listing all 3 kommuner of the file"
     )
     current = (
         "SELECT network, value FROM core.network_measure WHERE municipality_id = '0561' AND valid_to IS NULL"

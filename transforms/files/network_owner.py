@@ -5,7 +5,8 @@ network's id from networks.yaml; a name that file does not know is kept as writt
 in no network). Rows without a name take the network the file's other rows name; when none do, the
 only network of networks.yaml that lists every kommun of the file is assumed, and the load report
 says so. Anything else (no such network, or several) refuses the file: a guess could put one
-network's values under another's.
+network's values under another's. Rows that load but that no network will compare (an unknown
+network, or a kommun its network does not list) are reported by `uncompared`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import polars as pl
 
 NETWORKS_SCHEMA = pl.Schema({"network_id": pl.String, "title": pl.String, "member_id": pl.String})
 ERROR_COL = "_network_error"
+# how many kommuner a report line names before it says "..."
+LISTED_KOMMUNER = 10
 
 
 class NetworkNotNamed(ValueError):
@@ -27,7 +30,8 @@ def empty_networks() -> pl.DataFrame:
 
 def assign_network(frame: pl.DataFrame, networks: pl.DataFrame, label: str) -> tuple[pl.DataFrame, list[str]]:
     """`frame` (columns network: the stripped cell or null, municipality_id) with `network` resolved and
-    ERROR_COL set on rows that cannot get one; plus the notes for the load report."""
+    ERROR_COL set on rows that cannot get one; plus the notes for the load report (which network was
+    assumed, and why). A name networks.yaml does not know is kept as written (see `uncompared`)."""
     lookup = pl.concat(
         [
             networks.select(_key=pl.col("network_id").str.to_lowercase(), _id=pl.col("network_id")),
@@ -37,12 +41,7 @@ def assign_network(frame: pl.DataFrame, networks: pl.DataFrame, label: str) -> t
     named = frame.with_columns(_key=pl.col("network").str.to_lowercase()).join(
         lookup, on="_key", how="left", maintain_order="left"
     )
-    notes = [
-        f"network '{name}' is not in networks.yaml: its rows are stored but compared in no network"
-        for name in sorted(
-            named.filter(pl.col("network").is_not_null() & pl.col("_id").is_null())["network"].unique()
-        )
-    ]
+    notes: list[str] = []
     named = named.with_columns(network=pl.coalesce("_id", "network")).drop("_key", "_id")
     given = sorted(named["network"].drop_nulls().unique().to_list())
     empty = named["network"].is_null()
@@ -87,3 +86,47 @@ def _only_network_of(frame: pl.DataFrame, networks: pl.DataFrame, label: str) ->
         f"{'lists' if not fits else 'list'} all its {len(kommuner)} kommuner; add a nätverk column "
         "naming the network"
     )
+
+
+def uncompared(
+    valid: pl.DataFrame, networks: pl.DataFrame, reference: pl.DataFrame, file_name: str
+) -> list[str]:
+    """The load report's lines on loaded rows no comparison will ever use: rows of a network that
+    networks.yaml does not know, and rows of kommuner their network does not list (one line each)."""
+    known = networks["network_id"].unique().to_list()
+    counts = valid.group_by("network").agg(pl.len().alias("rows")).sort("network")
+    lines = [
+        f"{file_name}: network '{network}' is not in networks.yaml: {_rows_load(rows, 'its')}"
+        for network, rows in counts.filter(~pl.col("network").is_in(known)).rows()
+    ]
+    members = networks.select(network="network_id", municipality_id="member_id")
+    outside = valid.filter(pl.col("network").is_in(known)).join(
+        members, on=["network", "municipality_id"], how="anti"
+    )
+    # a kommun by its shortest name: "Stockholm" rather than "Stockholms kommun"
+    names = reference.group_by("municipality_id").agg(
+        pl.col("name").sort_by(pl.col("name").str.len_chars(), "name").first()
+    )
+    labelled = outside.join(names, on="municipality_id", how="left").select(
+        "network", kommun=pl.concat_str(["municipality_id", pl.col("name").fill_null("?")], separator=" ")
+    )
+    per_network = (
+        labelled.group_by("network")
+        .agg(pl.len().alias("rows"), pl.col("kommun").unique().sort())
+        .sort("network")
+    )
+    for network, rows, kommuner in per_network.rows():
+        many = len(kommuner) > 1
+        shown = ", ".join(kommuner[:LISTED_KOMMUNER]) + (", ..." if len(kommuner) > LISTED_KOMMUNER else "")
+        lines.append(
+            f"{file_name}: {len(kommuner)} kommun{'er' if many else ''} ({shown}) {'are' if many else 'is'} "
+            f"in no network of networks.yaml for '{network}': {_rows_load(rows, 'their' if many else 'its')}"
+        )
+    return lines
+
+
+def _rows_load(rows: int, whose: str) -> str:
+    """'their 4 rows load but are compared in no network' (singular for one row)."""
+    if rows == 1:
+        return f"{whose} 1 row loads but is compared in no network"
+    return f"{whose} {rows} rows load but are compared in no network"

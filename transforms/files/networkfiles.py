@@ -10,7 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.files import common
-from transforms.files.network_owner import ERROR_COL, assign_network, empty_networks
+from transforms.files.network_owner import ERROR_COL, assign_network, empty_networks, uncompared
 from transforms.files.regions import resolve_mixed
 from transforms.files.result import FileFrames, finish
 
@@ -56,7 +56,7 @@ def network_from_template(
 
     `labels` maps canonical column names to the header as written, for the quarantine reasons;
     `networks` (network_id, title, member_id) decides which network the rows belong to
-    (transforms.files.network_owner), and the report's first note says when one was assumed.
+    (transforms.files.network_owner), and the notes (the owner's first) say when one was assumed.
     """
     labels = {c: labels.get(c, c) for c in (*labels, "municipality", "measure_id", "value", "direction")}
     labels.setdefault("network", "nätverk")
@@ -69,7 +69,7 @@ def network_from_template(
         month = common.text("_month") if "_month" in frame.columns else pl.lit("")
         month_text = pl.when(month.fill_null("") == "").then(pl.lit("")).otherwise("-" + month.str.zfill(2))
         frame = frame.with_columns(_period=common.text("_year") + month_text)
-    resolved = resolve_mixed(frame, "_municipality", labels["municipality"], reference)
+    resolved = resolve_mixed(frame, "_municipality", labels["municipality"], reference, "kommun")
     period, period_error = common.period("_period", period_label)
     value, status, value_error = common.number("_value", labels["value"])
     has_direction = "_direction" in frame.columns
@@ -89,9 +89,8 @@ def network_from_template(
         direction=direction,
         note=_optional(resolved, "note"),
     ).with_columns(common.year_month())
-    staged, owner_notes = assign_network(
-        staged, empty_networks() if networks is None else networks, labels["network"]
-    )
+    networks = empty_networks() if networks is None else networks
+    staged, owner_notes = assign_network(staged, networks, labels["network"])
     bad_direction = direction_text.is_not_null() & (direction_text != "") & direction.is_null()
     errors = [
         pl.col("_region_error"),
@@ -109,7 +108,7 @@ def network_from_template(
             )
         ),
     ]
-    return finish(
+    result = finish(
         staged,
         "core.network_measure",
         source="network",
@@ -117,4 +116,7 @@ def network_from_template(
         raw_cols=raw_cols,
         errors=errors,
         notes=[*owner_notes, *notes],
+        key_words=f"'{labels['municipality']}', '{labels['measure_id']}' and '{period_label}'",
     )
+    result.warnings.extend(uncompared(result.valid, networks, reference, file_name))
+    return result

@@ -11,11 +11,18 @@ from __future__ import annotations
 
 import polars as pl
 
+from transforms.files.suggest import closest_names, did_you_mean
+
 REFERENCE_SCHEMA = {"municipality_id": pl.String, "name": pl.String, "kind": pl.String}
 RIKET = pl.DataFrame(
     {"municipality_id": ["0000"] * 3, "name": ["Riket", "Hela riket", "Sverige"], "kind": ["riket"] * 3},
     schema=REFERENCE_SCHEMA,
 )
+
+
+# what an error calls the column's content, and which regions a misspelt name is compared with
+NOUNS = {"region": ("region name", "region code"), "kommun": ("kommun", "kommun code")}
+SUGGESTED_KINDS = {"region": ("riket", "lan", "kommun"), "kommun": ("kommun",)}
 
 
 class NoReferenceError(ValueError):
@@ -64,15 +71,32 @@ def _by_name(reference: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def resolve_names(frame: pl.DataFrame, name_col: str, label: str, reference: pl.DataFrame) -> pl.DataFrame:
-    """Add municipality_id and _region_error from a name column (Riket, kommun or län names)."""
+def resolve_names(
+    frame: pl.DataFrame, name_col: str, label: str, reference: pl.DataFrame, noun: str = "region"
+) -> pl.DataFrame:
+    """Add municipality_id and _region_error from a name column (Riket, kommun or län names).
+
+    An unknown name's error suggests the closest known names (transforms.files.suggest); `noun`
+    ("region" or "kommun") words the error and limits the suggestions to kommuner.
+    """
     joined = frame.with_columns(key=name_key(pl.col(name_col))).join(
         _by_name(reference), on="key", how="left", maintain_order="left"
     )
+    unknown = joined.filter(pl.col("_candidates").is_null())[name_col].drop_nulls().unique().to_list()
+    hints = {n: did_you_mean(s) for n, s in closest_names(unknown, reference, SUGGESTED_KINDS[noun]).items()}
+    hint = pl.col(name_col).replace_strict(hints, default="", return_dtype=pl.String)
     return joined.with_columns(
         municipality_id=pl.col("_by_name"),
         _region_error=pl.when(pl.col("_candidates").is_null())
-        .then(pl.format("column '{}': unknown region name '{}'", pl.lit(label), pl.col(name_col)))
+        .then(
+            pl.format(
+                "column '{}': unknown {} '{}'{}",
+                pl.lit(label),
+                pl.lit(NOUNS[noun][0]),
+                pl.col(name_col),
+                hint,
+            )
+        )
         .when(pl.col("_by_name").is_null())
         .then(
             pl.format(
@@ -83,7 +107,12 @@ def resolve_names(frame: pl.DataFrame, name_col: str, label: str, reference: pl.
 
 
 def resolve_codes(
-    frame: pl.DataFrame, code_col: str, label: str, reference: pl.DataFrame, name_col: str | None = None
+    frame: pl.DataFrame,
+    code_col: str,
+    label: str,
+    reference: pl.DataFrame,
+    name_col: str | None = None,
+    noun: str = "region",
 ) -> pl.DataFrame:
     """Add municipality_id and _region_error from SCB-style codes (00, LL, KKKK; KKK repaired if safe)."""
     code = pl.col(code_col).str.strip_chars()
@@ -107,9 +136,14 @@ def resolve_codes(
     given = name_key(pl.col(name_col)) if name_col else pl.lit(None, pl.String)
     name_ok = given.is_null() | pl.col("_names").list.contains(given)
     repaired = code.str.contains(r"^\d{3}$")
+    code_noun = NOUNS[noun][1]
     error = (
         pl.when(pl.col("_candidate").is_null())
-        .then(pl.format("column '{}': not a region code (got '{}')", pl.lit(label), code.fill_null("")))
+        .then(
+            pl.format(
+                "column '{}': not a {} (got '{}')", pl.lit(label), pl.lit(code_noun), code.fill_null("")
+            )
+        )
         .when(pl.col("_names").is_null() & repaired)
         .then(
             pl.format(
@@ -120,7 +154,7 @@ def resolve_codes(
             )
         )
         .when(pl.col("_names").is_null())
-        .then(pl.format("column '{}': unknown region code '{}'", pl.lit(label), code))
+        .then(pl.format("column '{}': unknown {} '{}'", pl.lit(label), pl.lit(code_noun), code))
         .when(~name_ok & repaired)
         .then(
             pl.format(
@@ -161,12 +195,16 @@ def split_code_name(col: str) -> list[pl.Expr]:
     ]
 
 
-def resolve_mixed(frame: pl.DataFrame, col: str, label: str, reference: pl.DataFrame) -> pl.DataFrame:
+def resolve_mixed(
+    frame: pl.DataFrame, col: str, label: str, reference: pl.DataFrame, noun: str = "region"
+) -> pl.DataFrame:
     """Resolve cells that hold a code, a name, or "code name"; row order is kept."""
     split = frame.with_row_index("_order").with_columns(split_code_name(col))
-    coded = resolve_codes(split.filter(pl.col("_code").is_not_null()), "_code", label, reference, "_name")
-    named = resolve_names(split.filter(pl.col("_code").is_null()), "_name", label, reference).with_columns(
-        _repaired=pl.lit(False)
+    coded = resolve_codes(
+        split.filter(pl.col("_code").is_not_null()), "_code", label, reference, "_name", noun
     )
+    named = resolve_names(
+        split.filter(pl.col("_code").is_null()), "_name", label, reference, noun
+    ).with_columns(_repaired=pl.lit(False))
     both = pl.concat([coded, named.select(coded.columns)]).sort("_order")
     return both.drop("_order", "_code", "_name")

@@ -59,10 +59,17 @@ def test_year_and_month_columns(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("Kommun;Mått;Värde\n0114;A;1\n", "lacks \\['period'\\]"),
+        (
+            "Kommun;Mått;Värde\n0114;A;1\n",
+            r": the header lacks the required column\(s\) 'period' \(or 'år'\); "
+            r"found 'Kommun', 'Mått', 'Värde' \(row 1\)$",
+        ),
         ("Kommun;Mått;Period;Värde;Value\n0114;A;2024;1;2\n", "columns 'Värde' and 'Value' both mean value"),
         ("Kommun;Mått;Period;År;Värde\n0114;A;2024;2024;1\n", "either a period column or år"),
-        ("Kommun;Mått;Månad;Värde;Enhet\n0114;A;3;1;%\n", "lacks \\['period'\\]"),
+        (
+            "Kommun;Mått;Månad;Värde;Enhet\n0114;A;3;1;%\n",
+            r"lacks the required column\(s\) 'period' \(or 'år'\); found 'Kommun', 'Mått', 'Månad'",
+        ),
         ("Kommun;Mått;Period;Värde\n0114;A;2024;1;extra\n", "row 2: cells beyond the header"),
     ],
 )

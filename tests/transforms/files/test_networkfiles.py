@@ -80,13 +80,15 @@ def test_bad_cells_name_file_row_and_column(tmp_path: Path, reference: pl.DataFr
     assert result.rows_in == 8 and result.valid["municipality_id"].to_list() == ["0117"]
     reasons = result.quarantine["failed_check"].to_list()
     assert reasons == [
-        "natverk.csv, row 2: column 'Kommun': unknown region name 'Atlantis'",
+        "natverk.csv, row 2: column 'Kommun': unknown kommun 'Atlantis'",
         "natverk.csv, row 3: column 'Mått': empty measure id",
         "natverk.csv, row 4: column 'Period': not a period YYYY or YYYY-MM (got '24')",
         "natverk.csv, row 5: column 'Värde': not a number or status marker (got 'abc')",
         "natverk.csv, row 6: column 'Riktning': expected higher/lower/neutral (högre/lägre) (got 'sidledes')",
-        "natverk.csv, row 7: duplicate natural key",
-        "natverk.csv, row 8: duplicate natural key",
+        "natverk.csv, row 7: duplicate natural key (the same 'Kommun', 'Mått' and 'Period' as row 8, "
+        "with other content)",
+        "natverk.csv, row 8: duplicate natural key (the same 'Kommun', 'Mått' and 'Period' as row 7, "
+        "with other content)",
     ]
 
 
@@ -132,5 +134,5 @@ def test_a_file_whose_kommuner_are_all_unknown_quarantines_its_rows(
     result = _load(tmp_path, "Kommun;Mått;Period;Värde\nAtlantis;BT1;2024;1\n", reference)
     assert result.valid.height == 0
     assert result.quarantine["failed_check"].to_list() == [
-        "natverk.csv, row 2: column 'Kommun': unknown region name 'Atlantis'"
+        "natverk.csv, row 2: column 'Kommun': unknown kommun 'Atlantis'"
     ]
