@@ -148,7 +148,7 @@ def comparison_rows(
 def _read(
     warehouse_path: Path, municipality: str, wanted: ComparisonFilter, per_capita: bool
 ) -> tuple[str, str, pl.DataFrame, PerCapita]:
-    con = connect_readonly(warehouse_path)
+    con = connect_readonly(warehouse_path, current=True)
     try:
         code, name = resolve_municipality(con, municipality)
         rows = comparison_rows(con, code, wanted)
@@ -178,7 +178,7 @@ def export_marts(warehouse_path: Path, directory: Path) -> dict[str, Path]:
     """Write every mart to `<directory>/<mart>.parquet` with COPY; return the files written."""
     root = Path(directory).resolve()
     root.mkdir(parents=True, exist_ok=True)
-    con = connect_readonly(warehouse_path)
+    con = connect_readonly(warehouse_path, current=True)
     written: dict[str, Path] = {}
     try:
         for spec in (t for t in TABLES if t.kind == "mart"):

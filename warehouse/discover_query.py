@@ -28,7 +28,7 @@ def open_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the published warehouse; a missing file is a one-line problem."""
     if not Path(path).is_file():
         raise LookupProblem(f"no warehouse at {path}: run `jamfor load yearly` (or `jamfor demo`) first")
-    return connect_readonly(path)
+    return connect_readonly(path, current=True)
 
 
 def catalogue_ids(con: duckdb.DuckDBPyConnection) -> set[str]:

@@ -86,7 +86,7 @@ def compare_monthly(
     year: int | None = None,
 ) -> tuple[str, str, pl.DataFrame]:
     """(code, name, rows) for `jamfor compare KOMMUN --monthly`, read from the published file."""
-    con = connect_readonly(warehouse_path)
+    con = connect_readonly(warehouse_path, current=True)
     try:
         code, name = resolve_municipality(con, municipality)
         rows = monthly_rows(con, code, name, peer_kind=peer_kind, network=network, year=year)
@@ -97,7 +97,7 @@ def compare_monthly(
 
 def monthly_trend(warehouse_path: Path, code: str) -> pl.DataFrame:
     """The report's monthly trend: every month of the kommun's rows, all peer sets (empty if none)."""
-    con = connect_readonly(warehouse_path)
+    con = connect_readonly(warehouse_path, current=True)
     try:
         if not _has_mart(con):
             return pl.DataFrame()

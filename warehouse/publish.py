@@ -28,6 +28,7 @@ import duckdb
 from warehouse import storage
 from warehouse.ddl import ensure_schema
 from warehouse.history import transaction
+from warehouse.spec import SCHEMA_VERSION
 
 DEFAULT_FILENAME = "jamfor.duckdb"
 READ_ALIAS = "jamfor"
@@ -286,12 +287,25 @@ def _build_and_publish(
             _remove([build, _sibling(build, ".wal")])
 
 
-def connect_readonly(warehouse_path: Path) -> duckdb.DuckDBPyConnection:
+class WarehouseOutdated(RuntimeError):
+    """The published file predates this code's schema: the next load migrates it."""
+
+    def __init__(self, path: Path, version: int | None) -> None:
+        super().__init__(
+            f"{path} has warehouse schema v{version or 1}, this jamfor reads v{SCHEMA_VERSION}: run a load "
+            "(e.g. `jamfor load monthly`, or `jamfor load files` for a file-only warehouse) and it is "
+            "migrated; nothing is lost"
+        )
+
+
+def connect_readonly(warehouse_path: Path, *, current: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the published warehouse read-only, always on the file's current generation.
 
     The file is ATTACHed to a private in-memory database (not `duckdb.connect(path)`), because DuckDB
     caches one database instance per path per process: a second `connect(path)` in the same process
     would keep returning the generation that was open first, even after a publish replaced the file.
+    `current=True` (the comparison, report and discovery reads) refuses a file of an older schema
+    version with one line saying how to migrate it, instead of failing on a missing column.
     """
     path = Path(warehouse_path)
     if not path.is_file():
@@ -312,4 +326,10 @@ def connect_readonly(warehouse_path: Path) -> duckdb.DuckDBPyConnection:
     except duckdb.Error:
         con.close()
         raise
+    if current:
+        # fetchall: DuckDB 2 refuses further work on a connection with a half-read result
+        [(version,)] = con.execute("SELECT max(version) FROM meta.schema_version").fetchall()
+        if version is None or version < SCHEMA_VERSION:
+            con.close()
+            raise WarehouseOutdated(path, version)
     return con

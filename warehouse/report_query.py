@@ -133,7 +133,7 @@ def area_summary(
     warehouse_path: Path, municipality: str, wanted: ComparisonFilter
 ) -> tuple[str, str, pl.DataFrame]:
     """(code, name, area_rows) for `jamfor compare --area` and the demo, read from the published file."""
-    con = connect_readonly(warehouse_path)
+    con = connect_readonly(warehouse_path, current=True)
     try:
         code, name = resolve_municipality(con, municipality)
         return code, name, area_rows(con, code, wanted.year, wanted.area)
@@ -159,7 +159,7 @@ def report_data(warehouse_path: Path, municipality: str, wanted: ComparisonFilte
 
     Raises warehouse.comparison_query.LookupProblem (one line) for an unknown kommun, area or peer set.
     """
-    con = connect_readonly(warehouse_path)
+    con = connect_readonly(warehouse_path, current=True)
     try:
         code, name = resolve_municipality(con, municipality)
         rows = comparison_rows(con, code, wanted)

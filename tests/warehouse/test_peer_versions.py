@@ -206,3 +206,28 @@ def test_a_version_2_file_rebuilds_the_comparison_whole(tmp_path: Path) -> None:
         assert con.execute("SELECT max(version) FROM meta.schema_version").fetchall() == [(SCHEMA_VERSION,)]
     finally:
         con.close()
+
+
+def test_reads_of_an_older_file_say_how_to_migrate_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before the next load migrates it, compare/report/peers on a version-2 file fail in one line that
+    names both versions and the fix (not a missing-column error); status still describes the file."""
+    from flows.cli import main
+
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    try:
+        ensure_schema(con)
+        data.build(con, data.reference_files(tmp_path))
+        con.execute("UPDATE meta.schema_version SET version = 2")
+    finally:
+        con.close()
+    common = ["--warehouse", str(path), "--data-dir", str(tmp_path)]
+    for argv in (["compare", "0101"], ["report", "0101"], ["peers", "0101"]):
+        assert main([*argv, *common]) == 1
+        err = capsys.readouterr().err.strip()
+        assert err.count("\n") == 0 and "schema v2, this jamfor reads v" in err, err
+        assert "run a load" in err
+    assert main(["status", *common]) == 0
+    assert "(schema v2)" in capsys.readouterr().out
