@@ -75,13 +75,14 @@ def _request(
     warehouse: str | None,
     data_dir: str | None,
     lock_wait: float | None,
+    kolada_rate: float | None = None,
 ) -> RunRequest:
     resolved = with_overrides(load_scope(scope, data_dir=data_dir), kpis=kpis, years=years)
     return RunRequest(
         mode,
         resolved,
         Paths.from_env(data_dir, warehouse),
-        KoladaSettings.from_env(base_url=kolada_url),
+        KoladaSettings.from_env(base_url=kolada_url, rate=kolada_rate),
         lock_wait_seconds(lock_wait, in_deployment=deployment.get_id() is not None),
     )
 
@@ -190,9 +191,16 @@ def yearly(
     warehouse: str | None = None,
     data_dir: str | None = None,
     lock_wait: float | None = None,
+    kolada_rate: float | None = None,
 ) -> dict:
-    """Full refresh: all metadata, and every value of the scope's KPIs and years."""
-    return run_load(_request("yearly", scope, kpis, years, kolada_url, warehouse, data_dir, lock_wait))
+    """Full refresh: all metadata, and every value of the scope's KPIs and years.
+
+    Every flow: `kolada_url` and `kolada_rate` (requests per second) override JAMFOR_KOLADA_URL and
+    JAMFOR_KOLADA_RATE for this run (the demo fetches its local replay faster than Kolada allows).
+    """
+    return run_load(
+        _request("yearly", scope, kpis, years, kolada_url, warehouse, data_dir, lock_wait, kolada_rate)
+    )
 
 
 @flow(name="kolada-monthly")
@@ -204,9 +212,12 @@ def monthly(
     warehouse: str | None = None,
     data_dir: str | None = None,
     lock_wait: float | None = None,
+    kolada_rate: float | None = None,
 ) -> dict:
     """Incremental: metadata, and the values changed or deleted since the scope's last watermark."""
-    return run_load(_request("monthly", scope, kpis, years, kolada_url, warehouse, data_dir, lock_wait))
+    return run_load(
+        _request("monthly", scope, kpis, years, kolada_url, warehouse, data_dir, lock_wait, kolada_rate)
+    )
 
 
 @flow(name="kolada-backfill")
@@ -218,6 +229,9 @@ def backfill(
     warehouse: str | None = None,
     data_dir: str | None = None,
     lock_wait: float | None = None,
+    kolada_rate: float | None = None,
 ) -> dict:
     """Full refresh of a year range only; other years and the watermark are left as they are."""
-    return run_load(_request("backfill", scope, kpis, years, kolada_url, warehouse, data_dir, lock_wait))
+    return run_load(
+        _request("backfill", scope, kpis, years, kolada_url, warehouse, data_dir, lock_wait, kolada_rate)
+    )
