@@ -98,6 +98,19 @@ def fetch(args: argparse.Namespace) -> int:
     return 0
 
 
+def prefect_target() -> str:
+    """Where the flow run is recorded: the configured Prefect API (reused) or a temporary server."""
+    from prefect.settings import PREFECT_API_URL
+
+    url = PREFECT_API_URL.value()
+    if url:
+        return f"on the Prefect server at {url} (PREFECT_API_URL)"
+    return (
+        "on a temporary Prefect server (no PREFECT_API_URL set; to reuse a running server, e.g. the one "
+        "`jamfor serve` reports to, set PREFECT_API_URL)"
+    )
+
+
 def load(args: argparse.Namespace) -> int:
     """Run a load flow and print its report; a failure exits non-zero with the reason on one line."""
     if args.mode == "files":
@@ -125,7 +138,7 @@ def load(args: argparse.Namespace) -> int:
         "data_dir": args.data_dir,
         "lock_wait": args.wait,
     }
-    console.print(f"jamfor: starting the {args.mode} load (Prefect starts a temporary server if none is set)")
+    console.print(f"jamfor: starting the {args.mode} load {prefect_target()}")
     try:
         if flow_fn is None:
             result = kolada_flows.backfill(years=args.years, **common)

@@ -62,3 +62,22 @@ def test_read_commands_import_neither_prefect_nor_the_report(command: str, tmp_p
         timeout=120,
     )
     assert "HEAVY []" in done.stdout, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("api_url", [None, "http://127.0.0.1:4200/api"])
+def test_a_load_says_which_prefect_server_it_records_to(api_url: str | None) -> None:
+    """A configured PREFECT_API_URL is reused and named; without one the temporary server is said."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    if api_url:
+        env["PREFECT_API_URL"] = api_url
+    done = subprocess.run(
+        [sys.executable, "-c", "from flows.commands import prefect_target; print(prefect_target())"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    expected = f"on the Prefect server at {api_url}" if api_url else "on a temporary Prefect server"
+    assert done.stdout.startswith(expected), done.stdout + done.stderr
