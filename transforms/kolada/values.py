@@ -15,11 +15,10 @@ from transforms.kolada.pages import (
     SOURCE,
     decode_items,
     parse_bool,
-    parse_error,
-    parse_errors,
     parse_int,
     reject_unknown_fields,
     require_fields,
+    sparse_parse_errors,
 )
 
 # Kolada publishes on Swedish calendar days, so "fetched before the publication date" uses local dates.
@@ -99,12 +98,16 @@ def _flatten(
         fetched_at=pl.col("fetched_at"),
         source=pl.lit(SOURCE),
         _record=pl.col("_record"),
-        _parse_errors=parse_errors(
-            parse_error("period", year, "year", "parse integer year"),
-            parse_error("value", value, "value", "parse number"),
-            parse_error("count", count, "count", "parse integer"),
-            parse_error("isdeleted", is_deleted, "is_deleted", "parse boolean"),
-        ),
+    ).with_columns(
+        sparse_parse_errors(
+            entries,
+            [
+                ("period", year, "year", "parse integer year"),
+                ("value", value, "value", "parse number"),
+                ("count", count, "count", "parse integer"),
+                ("isdeleted", is_deleted, "is_deleted", "parse boolean"),
+            ],
+        )
     )
     flagged = _with_preliminary(typed, kpi_meta)
     ordered = flagged.select("kpi_id", unit_col, *VALUE_COLUMNS, "_record", "_parse_errors")
