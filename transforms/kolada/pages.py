@@ -184,16 +184,18 @@ def parse_errors(*messages: pl.Expr) -> pl.Expr:
     return pl.when(joined == "").then(None).otherwise(joined).alias(PARSE_ERRORS_COL)
 
 
-def sparse_parse_errors(raw: pl.DataFrame, checks: Sequence[tuple[str, pl.Expr, str, str]]) -> pl.Series:
-    """`parse_errors(*(parse_error(*c) for c in checks))` over `raw`, formatting only the failing rows.
+def sparse_parse_errors(
+    raw: pl.DataFrame, checks: Sequence[tuple[str, pl.Expr, str, str]], candidates: pl.Series
+) -> pl.Series:
+    """`parse_errors(*(parse_error(*c) for c in checks))` over `raw`, formatted for `candidates` only.
 
     The same column, cheaper for large frames: failures are rare, and formatting a message for every
-    row only to drop it again is most of the cost of the lenient parse.
+    row only to drop it again is most of the cost of the lenient parse. `candidates` is a boolean mask
+    that must include every failing row (e.g. raw not null and parsed null); the others get null.
     """
-    failed = raw.select(pl.any_horizontal(parse_failed(c[0], c[1]) for c in checks)).to_series()
     errors = pl.repeat(None, raw.height, dtype=pl.String, eager=True).alias(PARSE_ERRORS_COL)
-    rows = failed.arg_true()
+    rows = candidates.arg_true()
     if rows.len():
-        messages = raw.filter(failed).select(parse_errors(*(parse_error(*c) for c in checks))).to_series()
+        messages = raw.filter(candidates).select(parse_errors(*(parse_error(*c) for c in checks))).to_series()
         errors = errors.scatter(rows, messages)
     return errors

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 
 import pandera.polars as pa
 import polars as pl
@@ -98,17 +100,18 @@ def _flatten(
         fetched_at=pl.col("fetched_at"),
         source=pl.lit(SOURCE),
         _record=pl.col("_record"),
-    ).with_columns(
-        sparse_parse_errors(
-            entries,
-            [
-                ("period", year, "year", "parse integer year"),
-                ("value", value, "value", "parse number"),
-                ("count", count, "count", "parse integer"),
-                ("isdeleted", is_deleted, "is_deleted", "parse boolean"),
-            ],
-        )
     )
+    checks = [
+        ("period", year, "year", "parse integer year"),
+        ("value", value, "value", "parse number"),
+        ("count", count, "count", "parse integer"),
+        ("isdeleted", is_deleted, "is_deleted", "parse boolean"),
+    ]
+    # a row can only have failed to parse where some raw field is set and its parsed column is null
+    candidates = reduce(
+        or_, (entries[raw].is_not_null() & typed[target].is_null() for raw, _, target, _ in checks)
+    )
+    typed = typed.with_columns(sparse_parse_errors(entries, checks, candidates))
     flagged = _with_preliminary(typed, kpi_meta)
     ordered = flagged.select("kpi_id", unit_col, *VALUE_COLUMNS, "_record", "_parse_errors")
     valid, quarantine = validate_split(
