@@ -132,7 +132,8 @@ def iter_pages(fetch_dir: Path, endpoint: str, pages_per_batch: int) -> Iterator
         return
     with path.open("rb") as fh:
         while lines := list(itertools.islice(fh, pages_per_batch)):
-            if any(line.strip() for line in lines):
+            # isspace() answers at the first byte of a page line; strip() would copy every line
+            if any(line and not line.isspace() for line in lines):
                 yield _pages_frame(pl.read_ndjson(io.BytesIO(b"".join(lines)), schema=_STORED_SCHEMA))
 
 

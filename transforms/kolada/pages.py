@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -94,8 +96,12 @@ def reject_unknown_fields(
     loaded on purpose go in `ignored`. Keys are found with one regex over the page text (vectorised).
     """
     allowed = field_names(item_dtype) | set(ENVELOPE_KEYS) | set(ignored)
+    # only the pages the cheap check cannot clear are scanned key by key (the same pages, in order)
+    suspect = pages.filter(~_only_known_keys(pl.col("body"), allowed).fill_null(True))
+    if suspect.height == 0:
+        return
     keys = (
-        pages.select("url", _key=pl.col("body").str.extract_all(JSON_KEY).list.unique())
+        suspect.select("url", _key=pl.col("body").str.extract_all(JSON_KEY).list.unique())
         .explode("_key")
         .with_columns(pl.col("_key").str.replace(r"\s*:$", "").str.json_decode(pl.String))
     )
@@ -107,6 +113,22 @@ def reject_unknown_fields(
             f"{entity}: unexpected field(s) {shown} in page {unknown['url'][0]} (new or renamed upstream? "
             "map it in transforms/kolada or list it as ignored)"
         )
+
+
+def _only_known_keys(body: pl.Expr, allowed: set[str]) -> pl.Expr:
+    """True when every key of the (valid JSON) body is one of `allowed`, written plainly as `"name":`.
+
+    A sound shortcut for the key scan: every `":` of the text must end a plain known key. Without an
+    escaped quote in the text a string never holds a quote, so a `":` can only close a key, and one that
+    ends a plain known key `"name":` closes exactly that key. Bodies with an escaped quote or with space
+    before a colon are not cleared here (false means "scan this page", not "unknown field").
+    """
+    plain_keys = "|".join(re.escape(json.dumps(name) + ":") for name in sorted(allowed))
+    return (
+        ~body.str.contains('\\"', literal=True)
+        & ~body.str.contains(r'"\s+:')
+        & (body.str.count_matches('":', literal=True) == body.str.count_matches(plain_keys))
+    )
 
 
 def require_fields(items: pl.DataFrame, fields: Sequence[str], *, entity: str) -> None:
@@ -142,10 +164,15 @@ def parse_int(column: str, dtype: type[pl.DataType] = pl.Int64) -> pl.Expr:
     return blank_to_null(column).cast(dtype, strict=False)
 
 
+def parse_failed(raw: str, parsed: pl.Expr) -> pl.Expr:
+    """True where `raw` holds text that `parsed` could not turn into a value."""
+    return blank_to_null(raw).is_not_null() & parsed.is_null()
+
+
 def parse_error(raw: str, parsed: pl.Expr, target: str, what: str) -> pl.Expr:
     """A failed-check message when `raw` holds text that `parsed` could not turn into a value."""
     return (
-        pl.when(blank_to_null(raw).is_not_null() & parsed.is_null())
+        pl.when(parse_failed(raw, parsed))
         .then(pl.format("{}: {} (got {})", pl.lit(target), pl.lit(what), pl.col(raw)))
         .otherwise(None)
     )
@@ -155,3 +182,20 @@ def parse_errors(*messages: pl.Expr) -> pl.Expr:
     """All parse-error messages of a row joined by "; " (null when there are none), as `_parse_errors`."""
     joined = pl.concat_str(list(messages), separator="; ", ignore_nulls=True)
     return pl.when(joined == "").then(None).otherwise(joined).alias(PARSE_ERRORS_COL)
+
+
+def sparse_parse_errors(
+    raw: pl.DataFrame, checks: Sequence[tuple[str, pl.Expr, str, str]], candidates: pl.Series
+) -> pl.Series:
+    """`parse_errors(*(parse_error(*c) for c in checks))` over `raw`, formatted for `candidates` only.
+
+    The same column, cheaper for large frames: failures are rare, and formatting a message for every
+    row only to drop it again is most of the cost of the lenient parse. `candidates` is a boolean mask
+    that must include every failing row (e.g. raw not null and parsed null); the others get null.
+    """
+    errors = pl.repeat(None, raw.height, dtype=pl.String, eager=True).alias(PARSE_ERRORS_COL)
+    rows = candidates.arg_true()
+    if rows.len():
+        messages = raw.filter(candidates).select(parse_errors(*(parse_error(*c) for c in checks))).to_series()
+        errors = errors.scatter(rows, messages)
+    return errors

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 
 import pandera.polars as pa
 import polars as pl
@@ -15,11 +17,10 @@ from transforms.kolada.pages import (
     SOURCE,
     decode_items,
     parse_bool,
-    parse_error,
-    parse_errors,
     parse_int,
     reject_unknown_fields,
     require_fields,
+    sparse_parse_errors,
 )
 
 # Kolada publishes on Swedish calendar days, so "fetched before the publication date" uses local dates.
@@ -99,13 +100,18 @@ def _flatten(
         fetched_at=pl.col("fetched_at"),
         source=pl.lit(SOURCE),
         _record=pl.col("_record"),
-        _parse_errors=parse_errors(
-            parse_error("period", year, "year", "parse integer year"),
-            parse_error("value", value, "value", "parse number"),
-            parse_error("count", count, "count", "parse integer"),
-            parse_error("isdeleted", is_deleted, "is_deleted", "parse boolean"),
-        ),
     )
+    checks = [
+        ("period", year, "year", "parse integer year"),
+        ("value", value, "value", "parse number"),
+        ("count", count, "count", "parse integer"),
+        ("isdeleted", is_deleted, "is_deleted", "parse boolean"),
+    ]
+    # a row can only have failed to parse where some raw field is set and its parsed column is null
+    candidates = reduce(
+        or_, (entries[raw].is_not_null() & typed[target].is_null() for raw, _, target, _ in checks)
+    )
+    typed = typed.with_columns(sparse_parse_errors(entries, checks, candidates))
     flagged = _with_preliminary(typed, kpi_meta)
     ordered = flagged.select("kpi_id", unit_col, *VALUE_COLUMNS, "_record", "_parse_errors")
     valid, quarantine = validate_split(
