@@ -19,6 +19,11 @@ values share the best rank and NULL values are not ranked; sums run in value ord
 same data is bit-identical. Year-on-year deltas join last year's row (own value, set total; a Liknande
 version's peers last year) instead of a window over the output. National figures come from the Riket
 set, colour bands from the kommuner's quantiles that year.
+
+Row order: each KPI chunk's rows are sorted by kommun (then KPI, year, gender, set) while still narrow,
+before the labels are joined (the joins keep that order only roughly), so one kommun's rows sit in a few
+row groups per chunk and its query skips the rest; there is no global order (sort by the key when
+reading).
 """
 
 from __future__ import annotations
@@ -26,13 +31,16 @@ from __future__ import annotations
 import duckdb
 
 from warehouse import marts
-from warehouse.network_comparison import NETWORK_SELECT, colour_band_sql, network_ctes, percentile_sql
+from warehouse.network_comparison import NETWORK_NOTE_SQL, colour_band_sql, network_ctes, percentile_sql
 
 CURRENT = "valid_to IS NULL AND NOT is_deleted"
 SOURCE_NOTE = (
     "Källa: Kolada: value, national_value. Egen bearbetning (not Kolada): peer and national "
     "statistics, ranks, percentile, colour_band, deltas."
 )
+# colour bands: a Kolada row against the kommuner's quartiles that year, a network row its network's
+_P25 = "CASE WHEN s.is_network THEN s.p25 ELSE n.p25 END"
+_P75 = "CASE WHEN s.is_network THEN s.p75 ELSE n.p75 END"
 
 
 def _peer_set_ctes(kpis: str) -> str:
@@ -149,10 +157,6 @@ val AS (
 ),
 labels AS (
     SELECT kpi_id, any_value(kpi_title) AS kpi_title FROM mart.kpi_value WHERE {kpis} GROUP BY kpi_id
-),
-kommun_label AS (
-    SELECT municipality_id, any_value(municipality_title) AS municipality_title FROM mart.kpi_value
-    WHERE municipality_kind = 'kommun' GROUP BY municipality_id
 ),
 newest AS (
     -- the KPI's newest year with a kommun value: a value far older than it is flagged when shown
@@ -311,9 +315,21 @@ liknande_stats AS (
 stats AS (
     SELECT * FROM shared_stats UNION ALL BY NAME SELECT * FROM liknande_stats
 ),
-{network_ctes(kpis)}
-SELECT s.municipality_id, k.municipality_title, s.kpi_id, t.kpi_title, s.year, s.gender, s.value,
-       i.kind AS peer_set_kind, i.set_key AS peer_set_id, i.title AS peer_set_title,
+{network_ctes(kpis)},
+clustered AS (
+    -- the Kolada and the network rows, narrow, sorted by kommun before the labels are joined: the labels
+    -- are joined to this stream (small build sides), so a chunk's rows land in row groups by kommun
+    -- and one kommun's query reads a few of them; sorting the 29 finished columns cost as much again
+    SELECT * FROM (
+        SELECT *, FALSE AS is_network FROM stats
+        UNION ALL BY NAME
+        SELECT *, 'T' AS gender, TRUE AS is_network FROM nm_stats
+    )
+    ORDER BY municipality_id, kpi_id, year, gender, set_key
+)
+SELECT s.municipality_id, k.title AS municipality_title, s.kpi_id,
+       CASE WHEN s.is_network THEN s.measure_title ELSE t.kpi_title END AS kpi_title, s.year, s.gender,
+       s.value, i.kind AS peer_set_kind, i.set_key AS peer_set_id, i.title AS peer_set_title,
        i.vintage::INTEGER AS peer_set_vintage, i.area AS peer_area, i.n_peers::BIGINT AS n_peers,
        s.n_peers_with_value::BIGINT AS n_peers_with_value, s.peer_mean::DOUBLE AS peer_mean,
        s.peer_median::DOUBLE AS peer_median, s.rank_in_peers::BIGINT AS rank_in_peers,
@@ -322,21 +338,22 @@ SELECT s.municipality_id, k.municipality_title, s.kpi_id, t.kpi_title, s.year, s
        n.n_national::BIGINT AS n_national,
        {percentile_sql("s.national_rank", "n.n_national")} AS national_percentile,
        s.direction,
-       {colour_band_sql("n.p25", "n.p75")} AS colour_band,
-       s.delta_prev_year, s.peer_mean_delta_prev_year::DOUBLE AS peer_mean_delta_prev_year,
-       s.is_preliminary, '{SOURCE_NOTE}' AS source_note,
+       {colour_band_sql(_P25, _P75)} AS colour_band,
+       s.delta_prev_year::DOUBLE AS delta_prev_year,
+       s.peer_mean_delta_prev_year::DOUBLE AS peer_mean_delta_prev_year,
+       CASE WHEN s.is_network THEN FALSE ELSE s.is_preliminary END AS is_preliminary,
+       CASE WHEN s.is_network THEN '{NETWORK_NOTE_SQL}' ELSE '{SOURCE_NOTE}' END AS source_note,
        {percentile_sql("s.rank_in_peers", "s.n_ranked")} AS percentile_in_peers,
-       y.kpi_newest_year::INTEGER AS kpi_newest_year
-FROM stats AS s
+       (CASE WHEN s.is_network THEN s.kpi_newest_year ELSE y.kpi_newest_year END)::INTEGER AS kpi_newest_year
+FROM clustered AS s
 JOIN set_info AS i ON i.set_key = s.set_key
-JOIN national AS n ON n.kpi_id = s.kpi_id AND n.year = s.year AND n.gender = s.gender
-JOIN kommun_label AS k ON k.municipality_id = s.municipality_id
-LEFT JOIN labels AS t ON t.kpi_id = s.kpi_id
-LEFT JOIN riket AS r ON r.kpi_id = s.kpi_id AND r.year = s.year AND r.gender = s.gender
-LEFT JOIN newest AS y ON y.kpi_id = s.kpi_id
-UNION ALL
-{NETWORK_SELECT}
-ORDER BY municipality_id, kpi_id, year, gender, peer_set_kind, peer_set_id
+JOIN kommun AS k ON k.municipality_id = s.municipality_id
+-- the national figures are Kolada's: none for a network's own measures
+LEFT JOIN national AS n ON NOT s.is_network AND n.kpi_id = s.kpi_id AND n.year = s.year
+                       AND n.gender = s.gender
+LEFT JOIN labels AS t ON NOT s.is_network AND t.kpi_id = s.kpi_id
+LEFT JOIN riket AS r ON NOT s.is_network AND r.kpi_id = s.kpi_id AND r.year = s.year AND r.gender = s.gender
+LEFT JOIN newest AS y ON NOT s.is_network AND y.kpi_id = s.kpi_id
 """
 
 

@@ -18,7 +18,8 @@ NETWORK_SOURCE_NOTE = (
     NETWORK_SOURCE + " (core.network_measure): value. Egen bearbetning (not Kolada): peer "
     "statistics, ranks, colour_band, deltas."
 )
-_NOTE_SQL = NETWORK_SOURCE_NOTE.replace("'", "''")
+# source_note of a network row, quotes doubled for a SQL literal
+NETWORK_NOTE_SQL = NETWORK_SOURCE_NOTE.replace("'", "''")
 
 
 def colour_band_sql(p25: str, p75: str) -> str:
@@ -88,25 +89,3 @@ nm_stats AS (
     LEFT JOIN nm_agg AS p ON p.set_key = c.set_key AND p.municipality_id = c.municipality_id
                          AND p.kpi_id = c.kpi_id AND p.year = c.year - 1
 )"""
-
-
-NETWORK_SELECT = f"""
-SELECT s.municipality_id, k.title AS municipality_title, s.kpi_id, s.measure_title AS kpi_title, s.year,
-       'T' AS gender, s.value, i.kind AS peer_set_kind, i.set_key AS peer_set_id,
-       i.title AS peer_set_title, i.vintage::INTEGER AS peer_set_vintage, i.area AS peer_area,
-       i.n_peers::BIGINT AS n_peers, s.n_peers_with_value::BIGINT AS n_peers_with_value,
-       s.peer_mean::DOUBLE AS peer_mean, s.peer_median::DOUBLE AS peer_median,
-       s.rank_in_peers::BIGINT AS rank_in_peers, s.n_ranked::BIGINT AS n_ranked,
-       NULL::DOUBLE AS national_value, NULL::DOUBLE AS national_kommun_median,
-       NULL::BIGINT AS national_rank, NULL::BIGINT AS n_national, NULL::DOUBLE AS national_percentile,
-       s.direction,
-       {colour_band_sql("s.p25", "s.p75")} AS colour_band,
-       s.delta_prev_year::DOUBLE AS delta_prev_year,
-       s.peer_mean_delta_prev_year::DOUBLE AS peer_mean_delta_prev_year,
-       FALSE AS is_preliminary, '{_NOTE_SQL}' AS source_note,
-       {percentile_sql("s.rank_in_peers", "s.n_ranked")} AS percentile_in_peers,
-       s.kpi_newest_year::INTEGER AS kpi_newest_year
-FROM nm_stats AS s
-JOIN set_info AS i ON i.set_key = s.set_key
-JOIN kommun AS k ON k.municipality_id = s.municipality_id
-"""

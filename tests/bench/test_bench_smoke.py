@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import dlt_peer, fetch_rate, load, marts, monthly
+from bench import comparison_diff, dlt_peer, fetch_rate, load, marts, monthly
 
 
 @pytest.mark.parametrize(
@@ -15,8 +15,9 @@ from bench import dlt_peer, fetch_rate, load, marts, monthly
         (fetch_rate, ["--rate", "50", "--latency", "0.01", "--requests", "30"], "of the limit"),
         (marts, ["--values", "20000", "--repeats", "3"], "comparison query"),
         (dlt_peer, ["--values", "20000", "--dict-values", "3000"], "ratios jamfor / dlt"),
+        (comparison_diff, ["--values", "20000", "--against", "HEAD"], "EXCEPT ALL both ways empty: True"),
     ],
-    ids=["load", "monthly", "fetch_rate", "marts", "dlt_peer"],
+    ids=["load", "monthly", "fetch_rate", "marts", "dlt_peer", "comparison_diff"],
 )
 def test_benchmark_runs(module, argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert module.main(argv) == 0

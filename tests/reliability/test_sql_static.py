@@ -63,15 +63,10 @@ ALLOWED: dict[tuple[str, str], str] = {
         "kpi_filter('h.kpi_id', only)",
     ): "predicate over a constant column and quote()d table",
     ("warehouse/comparison.py", "kpis"): "kpi_filter() predicate over constant names (or TRUE)",
-    ("warehouse/comparison.py", "NETWORK_SELECT"): "constant SQL text (warehouse.network_comparison)",
+    ("warehouse/comparison.py", "NETWORK_NOTE_SQL"): "constant text with quotes doubled",
     ("warehouse/comparison.py", "network_ctes(kpis)"): "constant CTE text with a kpi_filter() predicate",
     ("warehouse/network_comparison.py", "kpis"): "kpi_filter() predicate over constant names (or TRUE)",
-    ("warehouse/network_comparison.py", "_NOTE_SQL"): "constant text with quotes doubled",
-    ("warehouse/comparison.py", "colour_band_sql('n.p25', 'n.p75')"): "constant CASE over constant names",
-    (
-        "warehouse/network_comparison.py",
-        "colour_band_sql('s.p25', 's.p75')",
-    ): "constant CASE over constant names",
+    ("warehouse/comparison.py", "colour_band_sql(_P25, _P75)"): "constant CASE over constant names",
     ("warehouse/comparison.py", "_peer_set_ctes(kpis)"): "constant CTE text with a kpi_filter() predicate",
     ("warehouse/publish.py", "READ_ALIAS"): "constant alias",
     ("warehouse/quarantine.py", "_FRAME"): "constant name of the registered frame",
@@ -124,10 +119,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ): "constant CASE over constant names",
     (
         "warehouse/comparison.py",
-        "percentile_sql('s.rank_in_peers', 's.n_ranked')",
-    ): "constant CASE over constant names",
-    (
-        "warehouse/network_comparison.py",
         "percentile_sql('s.rank_in_peers', 's.n_ranked')",
     ): "constant CASE over constant names",
     # the file-fed tables
