@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
@@ -20,9 +21,10 @@ from flows.reference import apply_reference
 from sources.kolada.rawstore import read_pages
 from transforms.kolada import metadata as meta_tf
 from warehouse import checks, history, marts, quarantine, runs
-from warehouse.publish import building, writer_lock
+from warehouse.publish import WarehouseHeldReadWrite, building, writer_lock
 from warehouse.reference import reference_tables
 
+log = logging.getLogger("jamfor.load")
 METADATA_ENDPOINTS = ("kpi", "municipality", "municipality_groups", "kpi_groups", "ou")
 
 
@@ -166,19 +168,8 @@ def load_fetch(
     clock = summary.step("metadata", started)
     # the lock is taken before the check, so the file compared is the one the build would copy
     with nullcontext() if lock_held else writer_lock(paths.warehouse, run_id=run_id):
-        verdict = None
-        if value_scope is None and paths.warehouse.exists():
-            verdict = nochange.check(
-                paths.warehouse,
-                run_id=run_id,
-                dimensions=data.dimensions,
-                quarantined=sum(frame.height for frame in data.quarantine.values()),
-                kpi_meta=data.kpi_meta,
-                fetch_dir=fetch_dir,
-                pages_per_batch=tuning.value_batch_pages,
-                duckdb_config=tuning.duckdb_config(),
-                watermark=watermark,
-            )
+        verdict = _check(paths, data, fetch_dir, run_id, value_scope, watermark, tuning)
+        if verdict is not None:
             clock = summary.step("check", clock)
             if verdict.reason is None:
                 return _unchanged(summary, verdict, started)
@@ -199,6 +190,41 @@ def load_fetch(
         )
     summary.elapsed_s = time.perf_counter() - started
     return summary
+
+
+def _check(
+    paths: Paths,
+    data: Transformed,
+    fetch_dir: Path,
+    run_id: str,
+    value_scope: history.ValueScope | None,
+    watermark: tuple[str, date] | None,
+    tuning: Tuning,
+) -> nochange.Check | None:
+    """Whether an incremental load changes the published file (None: not checked, build and publish).
+
+    Full refreshes always build (their tombstones are inferred in the merge). A published file that a
+    read-write opener locks, or that has a WAL beside it, is not read: the build publishes past the
+    opener, or stops with its own message about the WAL.
+    """
+    wal = paths.warehouse.with_name(paths.warehouse.name + ".wal")
+    if value_scope is not None or not paths.warehouse.exists() or wal.exists():
+        return None
+    try:
+        return nochange.check(
+            paths.warehouse,
+            run_id=run_id,
+            dimensions=data.dimensions,
+            quarantined=sum(frame.height for frame in data.quarantine.values()),
+            kpi_meta=data.kpi_meta,
+            fetch_dir=fetch_dir,
+            pages_per_batch=tuning.value_batch_pages,
+            duckdb_config=tuning.duckdb_config(),
+            watermark=watermark,
+        )
+    except WarehouseHeldReadWrite as exc:
+        log.warning("not checking for changes, building instead: %s", exc)
+        return None
 
 
 def _unchanged(summary: LoadSummary, verdict: nochange.Check, started: float) -> LoadSummary:

@@ -20,7 +20,7 @@ from sources.kolada.replay.server import ReplayServer
 from sources.kolada.settings import KoladaSettings
 from warehouse import checks, marts
 from warehouse.history import ValueScope
-from warehouse.publish import connect_readonly
+from warehouse.publish import WarehouseHeldReadWrite, connect_readonly
 
 BAD_ITEMS = [  # synthetic bad records, each with the check that must catch it
     (
@@ -267,3 +267,21 @@ def test_an_incremental_load_that_changes_nothing_does_not_republish(fetch_dir: 
         assert checks.integrity_problems(con) == []
     finally:
         con.close()
+
+
+def test_a_read_write_opener_of_the_published_file_means_build_not_skip(
+    fetch_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check cannot read a file another process holds read-write: the load builds and publishes
+    past the holder, as before the check existed."""
+    clean = _clean_copy(fetch_dir, tmp_path / "clean")
+    paths = Paths(tmp_path, tmp_path / "w.duckdb")
+    common = {"flow_name": "test", "scope": {}, "value_scope": None, "watermark": None}
+    load_fetch(paths, clean, run_id="r1", as_of=datetime(2026, 11, 1, tzinfo=UTC), **common)
+
+    def held(*args, **kwargs):
+        raise WarehouseHeldReadWrite(paths.warehouse, "Conflicting lock is held in /usr/bin/x (PID 12)")
+
+    monkeypatch.setattr("flows.nochange.check", held)
+    again = load_fetch(paths, clean, run_id="r2", as_of=datetime(2026, 11, 2, tzinfo=UTC), **common)
+    assert again.published and "check" not in again.steps_s and again.unchanged == again.rows_loaded
