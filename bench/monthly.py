@@ -3,7 +3,8 @@
 Run: `python -m bench.monthly --sizes 1000000,5000000,10000000`. For each size a warehouse is built from
 synthetic pages (one yearly-style full load, not timed), then the monthly path is timed: an incremental
 load of an empty changes-only fetch (what `from_date` returns when nothing changed) through the same
-load_fetch → merges → marts → publish as a real run. Prefect start-up is excluded (it is constant).
+load_fetch as a real run: it decides against the published file that nothing changed and publishes
+nothing (the run asserts that). Prefect start-up is excluded (it is constant).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ summary = load_fetch(Paths(warehouse.parent, warehouse), fetch_dir, run_id=sys.a
                      flow_name="bench-monthly",
                      scope={}, as_of=datetime.now(UTC), value_scope=None, watermark=None)
 assert summary.inserted == summary.revised == summary.deleted == 0, summary
+assert not summary.published, "a no-change monthly run must not copy and publish the warehouse"
 import json
 values = summary.entities["core.kpi_value_history"]["rows_in"]
 print("STEPS", json.dumps(summary.steps_s))

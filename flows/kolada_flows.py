@@ -114,15 +114,18 @@ def run_load(request: RunRequest) -> dict[str, Any]:
     try:
         with writer_lock(request.paths.warehouse, run_id=run_id, wait_s=request.lock_wait):
             summary, fetched = _fetch_and_load(request, run_id, as_of)
-            log.info(
-                "published: rows in %d = loaded %d + quarantined %d; new %d, revised %d, deleted %d",
-                summary.rows_in,
-                summary.rows_loaded,
-                summary.rows_quarantined,
-                summary.inserted,
-                summary.revised,
-                summary.deleted,
-            )
+            if summary.published:
+                log.info(
+                    "published: rows in %d = loaded %d + quarantined %d; new %d, revised %d, deleted %d",
+                    summary.rows_in,
+                    summary.rows_loaded,
+                    summary.rows_quarantined,
+                    summary.inserted,
+                    summary.revised,
+                    summary.deleted,
+                )
+            else:
+                log.info("%s; rows in %d, all unchanged", summary.note, summary.rows_in)
             # the monthly cadence is also when files from SCB, Socialstyrelsen and networks arrive
             inbox = load_inbox_files(request.paths) if request.mode == "monthly" else FilesReport(None)
         elapsed = time.perf_counter() - started
@@ -131,9 +134,10 @@ def run_load(request: RunRequest) -> dict[str, Any]:
     except BaseException as exc:
         runlog.append_failure(request.paths.run_log, record, exc)
         raise
+    outcome = "published" if summary.published else "not republished, nothing changed"
     problem = (
         f"{len(failed)} of {len(inbox.files)} inbox files failed and were moved to the inbox's failed/ "
-        f"(the Kolada load was published): {'; '.join(f.message for f in failed)}"
+        f"(the Kolada load was {outcome}): {'; '.join(f.message for f in failed)}"
         if failed
         else ""
     )
@@ -142,7 +146,9 @@ def run_load(request: RunRequest) -> dict[str, Any]:
         {
             **record,
             "status": "completed",
-            "message": problem,
+            # a run that changed nothing is not in the warehouse's meta.load_run: this line records it
+            "published": summary.published,
+            "message": "; ".join(m for m in (summary.note, problem) if m),
             **summary.counts(),
             "elapsed_s": round(elapsed, 2),
             "steps_s": {name: round(seconds, 2) for name, seconds in summary.steps_s.items()},

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -12,15 +14,17 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from flows import nochange
 from flows.config import Paths, Tuning
-from flows.load_values import load_values, page_manifest
+from flows.load_values import load_values, merge_changed_values, page_manifest
 from flows.reference import apply_reference
 from sources.kolada.rawstore import read_pages
 from transforms.kolada import metadata as meta_tf
 from warehouse import checks, history, marts, quarantine, runs
-from warehouse.publish import building
+from warehouse.publish import WarehouseHeldReadWrite, building, writer_lock
 from warehouse.reference import reference_tables
 
+log = logging.getLogger("jamfor.load")
 METADATA_ENDPOINTS = ("kpi", "municipality", "municipality_groups", "kpi_groups", "ou")
 
 
@@ -45,9 +49,12 @@ class LoadSummary:
     marts: dict[str, int] = field(default_factory=dict)
     marts_unchanged: list[str] = field(default_factory=list)
     elapsed_s: float = 0.0
-    # wall seconds per step: metadata (transform), copy (of the published file), dimensions, values,
-    # reference, marts, publish
+    # wall seconds per step: metadata (transform), check (does anything change?), copy (of the
+    # published file), dimensions, values, reference, marts, publish
     steps_s: dict[str, float] = field(default_factory=dict)
+    # False: nothing changed, so no build copy was made and nothing was published (`note` says why)
+    published: bool = True
+    note: str = ""
 
     def step(self, name: str, since: float) -> float:
         """Record the seconds of step `name` begun at perf_counter() `since`; return the clock now."""
@@ -159,7 +166,99 @@ def load_fetch(
     summary = LoadSummary(run_id=run_id, flow=flow_name)
     data = transform_fetch(fetch_dir)
     clock = summary.step("metadata", started)
-    with building(paths.warehouse, run_id=run_id, lock_held=lock_held, config=tuning.duckdb_config()) as con:
+    # the lock is taken before the check, so the file compared is the one the build would copy
+    with nullcontext() if lock_held else writer_lock(paths.warehouse, run_id=run_id):
+        verdict = _check(paths, data, fetch_dir, run_id, value_scope, watermark, tuning)
+        if verdict is not None:
+            clock = summary.step("check", clock)
+            if verdict.reason is None:
+                return _unchanged(summary, verdict, started)
+        _build(
+            paths,
+            data,
+            fetch_dir,
+            summary,
+            clock,
+            verdict,
+            run_id,
+            flow_name,
+            scope,
+            as_of,
+            value_scope,
+            watermark,
+            tuning,
+        )
+    summary.elapsed_s = time.perf_counter() - started
+    return summary
+
+
+def _check(
+    paths: Paths,
+    data: Transformed,
+    fetch_dir: Path,
+    run_id: str,
+    value_scope: history.ValueScope | None,
+    watermark: tuple[str, date] | None,
+    tuning: Tuning,
+) -> nochange.Check | None:
+    """Whether an incremental load changes the published file (None: not checked, build and publish).
+
+    Full refreshes always build (their tombstones are inferred in the merge). A published file that a
+    read-write opener locks, or that has a WAL beside it, is not read: the build publishes past the
+    opener, or stops with its own message about the WAL.
+    """
+    wal = paths.warehouse.with_name(paths.warehouse.name + ".wal")
+    if value_scope is not None or not paths.warehouse.exists() or wal.exists():
+        return None
+    try:
+        return nochange.check(
+            paths.warehouse,
+            run_id=run_id,
+            dimensions=data.dimensions,
+            quarantined=sum(frame.height for frame in data.quarantine.values()),
+            kpi_meta=data.kpi_meta,
+            fetch_dir=fetch_dir,
+            pages_per_batch=tuning.value_batch_pages,
+            duckdb_config=tuning.duckdb_config(),
+            watermark=watermark,
+        )
+    except WarehouseHeldReadWrite as exc:
+        log.warning("not checking for changes, building instead: %s", exc)
+        return None
+
+
+def _unchanged(summary: LoadSummary, verdict: nochange.Check, started: float) -> LoadSummary:
+    """The summary of a run that changes nothing: every row in counted unchanged, nothing published."""
+    for table, rows in verdict.dimension_rows.items():
+        summary.add(table, history.MergeStats(rows_in=rows, unchanged=rows), 0)
+    values = verdict.values
+    assert values is not None  # the check stages the values before it can find nothing changed
+    stats = history.MergeStats(rows_in=values.stage.rows, unchanged=values.stage.rows)
+    summary.add(history.VALUES_TABLE, stats, 0, rows_in=values.rows_in)
+    summary.marts_unchanged = [m.table for m in marts.MARTS]
+    summary.published = False
+    summary.note = "nothing changed: not republished (watermark left as published)"
+    summary.elapsed_s = time.perf_counter() - started
+    return summary
+
+
+def _build(
+    paths: Paths,
+    data: Transformed,
+    fetch_dir: Path,
+    summary: LoadSummary,
+    clock: float,
+    verdict: nochange.Check | None,
+    run_id: str,
+    flow_name: str,
+    scope: dict[str, Any],
+    as_of: datetime,
+    value_scope: history.ValueScope | None,
+    watermark: tuple[str, date] | None,
+    tuning: Tuning,
+) -> None:
+    """Merge the fetch into a build copy, rebuild the marts, record the run and publish (lock held)."""
+    with building(paths.warehouse, run_id=run_id, lock_held=True, config=tuning.duckdb_config()) as con:
         clock = summary.step("copy", clock)
         runs.start_run(con, run_id=run_id, flow=flow_name, scope=json.dumps(scope), started_at=as_of)
         with history.transaction(con):
@@ -178,15 +277,21 @@ def load_fetch(
                 )
                 summary.add(table, stats, _quarantined(data, table))
             clock = summary.step("dimensions", clock)
-            values = load_values(
-                con,
-                fetch_dir,
-                data.kpi_meta,
-                pages_per_batch=tuning.value_batch_pages,
-                run_id=run_id,
-                as_of=as_of,
-                value_scope=value_scope,
-            )
+            if verdict is not None and verdict.values is not None and verdict.changed_values is not None:
+                # staged by the check: merge only the rows it found changed
+                values = merge_changed_values(
+                    con, verdict.values, verdict.changed_values, run_id=run_id, as_of=as_of
+                )
+            else:
+                values = load_values(
+                    con,
+                    fetch_dir,
+                    data.kpi_meta,
+                    pages_per_batch=tuning.value_batch_pages,
+                    run_id=run_id,
+                    as_of=as_of,
+                    value_scope=value_scope,
+                )
             summary.add(
                 "core.kpi_value_history", values.stats, values.quarantine.height, rows_in=values.rows_in
             )
@@ -205,8 +310,6 @@ def load_fetch(
         clock = summary.step("marts", clock)
         runs.finish_run(con, run_id, summary.counts(), status="completed", message="")
     summary.step("publish", clock)  # checkpoint, fsync, rename
-    summary.elapsed_s = time.perf_counter() - started
-    return summary
 
 
 def _rebuild_marts(

@@ -18,6 +18,7 @@ from schemas.validate import DUPLICATE_KEY, EXACT_DUPLICATE
 from sources.kolada.rawstore import PAGES_SCHEMA, iter_pages
 from transforms.kolada.pages import SOURCE
 from transforms.kolada.values import flatten_values, quarantined_items
+from warehouse import history
 from warehouse.history import MergeStats, ValueScope
 from warehouse.quarantine import QUARANTINE_FRAME_SCHEMA
 from warehouse.staging import Reasons, ValueStage
@@ -47,21 +48,21 @@ def page_manifest(pages: pl.DataFrame, fetch_dir: Path) -> pl.DataFrame:
     )
 
 
-def load_values(
-    con: duckdb.DuckDBPyConnection,
-    fetch_dir: Path,
-    kpi_meta: pl.DataFrame | None,
-    *,
-    pages_per_batch: int,
-    run_id: str,
-    as_of: datetime,
-    value_scope: ValueScope | None,
-) -> ValuesLoaded:
-    """Flatten, validate and stage the fetch's /data pages in batches, then merge them once.
+@dataclass
+class StagedValues:
+    """A fetch's /data pages flattened, validated and staged (repeats resolved), not merged yet."""
 
-    `value_scope` set means a full refresh (see history.merge_values); items quarantined in any batch
-    are kept out of its tombstones.
-    """
+    stage: ValueStage
+    quarantine: pl.DataFrame
+    rows_in: int
+    manifest: pl.DataFrame
+
+
+def stage_values(
+    con: duckdb.DuckDBPyConnection, fetch_dir: Path, kpi_meta: pl.DataFrame | None, *, pages_per_batch: int
+) -> StagedValues:
+    """Flatten, validate and stage the fetch's /data pages in batches in `con`'s temp table; quarantine
+    keys repeated across batches. Writes nothing but the session's temp table (works read-only)."""
     stage = ValueStage(con)
     quarantines = [pl.DataFrame(schema=QUARANTINE_FRAME_SCHEMA)]
     manifests = []
@@ -81,8 +82,50 @@ def load_values(
         reasons=Reasons(exact_duplicate=EXACT_DUPLICATE, duplicate_key=DUPLICATE_KEY),
     )
     quarantine = pl.concat([found, repeats], how="vertical")
-    if value_scope is not None:
-        value_scope = replace(value_scope, keep_items=quarantined_items(quarantine))
-    stats = stage.merge(run_id=run_id, as_of=as_of, scope=value_scope)
     manifest = pl.concat(manifests or [page_manifest(PAGES_SCHEMA.to_frame(), fetch_dir)], how="vertical")
-    return ValuesLoaded(stats, quarantine, rows_in, manifest, stage.batches)
+    return StagedValues(stage, quarantine, rows_in, manifest)
+
+
+def load_values(
+    con: duckdb.DuckDBPyConnection,
+    fetch_dir: Path,
+    kpi_meta: pl.DataFrame | None,
+    *,
+    pages_per_batch: int,
+    run_id: str,
+    as_of: datetime,
+    value_scope: ValueScope | None,
+) -> ValuesLoaded:
+    """Flatten, validate and stage the fetch's /data pages in batches, then merge them once.
+
+    `value_scope` set means a full refresh (see history.merge_values); items quarantined in any batch
+    are kept out of its tombstones.
+    """
+    staged = stage_values(con, fetch_dir, kpi_meta, pages_per_batch=pages_per_batch)
+    if value_scope is not None:
+        value_scope = replace(value_scope, keep_items=quarantined_items(staged.quarantine))
+    stats = staged.stage.merge(run_id=run_id, as_of=as_of, scope=value_scope)
+    return ValuesLoaded(stats, staged.quarantine, staged.rows_in, staged.manifest, staged.stage.batches)
+
+
+def merge_changed_values(
+    con: duckdb.DuckDBPyConnection,
+    staged: StagedValues,
+    changed: pl.DataFrame,
+    *,
+    run_id: str,
+    as_of: datetime,
+) -> ValuesLoaded:
+    """An incremental merge of `changed`, the rows of `staged` (staged in another connection, e.g. on
+    the read-only published file) that differ from their current versions: what `load_values` with no
+    value scope would write, without transforming the pages twice. The unchanged rows are counted, not
+    sent (an incremental merge writes nothing for them)."""
+    name = "_jamfor_changed_values"
+    con.register(name, changed)
+    try:
+        stats = history.merge_values_from(
+            con, name, rows_in=staged.stage.rows, run_id=run_id, as_of=as_of, scope=None
+        )
+    finally:
+        con.unregister(name)
+    return ValuesLoaded(stats, staged.quarantine, staged.rows_in, staged.manifest, staged.stage.batches)

@@ -128,6 +128,8 @@ def summary_markdown(summary: LoadSummary, fetched: dict[str, FetchResult], elap
             f"| {table} | {s['rows_in']:,} | {s['inserted']:,} | {s['revised']:,} | {s['deleted']:,} "
             f"| {s['unchanged']:,} | {s['quarantined']:,} |"
         )
+    if not summary.published:
+        lines += ["", f"**{summary.note[:1].upper() + summary.note[1:]}.** No build copy, no publish."]
     lines += ["", "| mart | rows |", "|---|---:|"] + [f"| {m} | {n:,} |" for m, n in summary.marts.items()]
     lines += [f"| {m} | unchanged (nothing in core or reference changed) |" for m in summary.marts_unchanged]
     if summary.steps_s:

@@ -275,17 +275,12 @@ def merge_dimension(
     if full_snapshot and frame.height == 0:
         raise ValueError(f"refusing an empty full snapshot of {table}: it would tombstone every row")
     _check_as_of(con, table, as_of)
-    attributes = [c for c in expected if c not in key_cols]
-    changed = "h.is_deleted" + (f" OR {_distinct(attributes)}" if attributes else "")
+    changed = _dimension_changed(expected, key_cols)
     gone = None
     if full_snapshot:
         cols = ", ".join(f"h.{quote(c)}" for c in expected)
-        natural_key = "concat_ws('/', " + ", ".join(f"h.{quote(k)}::VARCHAR" for k in key_cols) + ")"
         gone = (
-            f"SELECT {cols}, TRUE AS is_deleted, TRUE AS _had_current FROM {table} AS h "
-            f"WHERE h.valid_to IS NULL AND NOT h.is_deleted "
-            f"AND ($keep::VARCHAR[] IS NULL OR NOT list_contains($keep::VARCHAR[], {natural_key})) "
-            f"AND NOT EXISTS (SELECT 1 FROM {_INCOMING} AS i WHERE {_on(key_cols, 'i', 'h')})",
+            f"SELECT {cols}, TRUE AS is_deleted, TRUE AS _had_current FROM {_gone_sql(table, key_cols)}",
             {"keep": None if keep_keys is None else list(keep_keys)},
         )
     # Live rows carry is_deleted = false so the shared staging SQL treats both merges alike.
@@ -304,3 +299,56 @@ def merge_dimension(
         )
     finally:
         con.unregister(_INCOMING)
+
+
+def _dimension_changed(columns: Sequence[str], key_cols: Sequence[str]) -> str:
+    """The predicate on an incoming row `i` joined to its current version `h` that makes it a change."""
+    attributes = [c for c in columns if c not in key_cols]
+    return "h.is_deleted" + (f" OR {_distinct(attributes)}" if attributes else "")
+
+
+def _gone_sql(table: str, key_cols: Sequence[str]) -> str:
+    """FROM-clause tail: the current live versions a full snapshot lacks (`$keep`: keys kept anyway)."""
+    natural_key = "concat_ws('/', " + ", ".join(f"h.{quote(k)}::VARCHAR" for k in key_cols) + ")"
+    return (
+        f"{table} AS h WHERE h.valid_to IS NULL AND NOT h.is_deleted "
+        f"AND ($keep::VARCHAR[] IS NULL OR NOT list_contains($keep::VARCHAR[], {natural_key})) "
+        f"AND NOT EXISTS (SELECT 1 FROM {_INCOMING} AS i WHERE {_on(key_cols, 'i', 'h')})"
+    )
+
+
+def dimension_changes(
+    con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, *, key_cols: Sequence[str]
+) -> int:
+    """How many versions `merge_dimension(full_snapshot=True)` of `frame` would write (0: none).
+
+    The same predicates as the merge, read-only: it runs against the published file before a build copy
+    exists, to decide whether a load changes anything at all.
+    """
+    expected = table_spec(table).business_columns
+    _check_frame(frame, key_cols, f"{table} frame")
+    con.register(_INCOMING, frame.select(expected))
+    try:
+        return int(
+            scalar(
+                con,
+                f"SELECT (SELECT count(*) FROM {_INCOMING} AS i "
+                f"LEFT JOIN {table} AS h ON {_on(key_cols, 'h', 'i')} AND h.valid_to IS NULL "
+                f"WHERE h.{quote(key_cols[0])} IS NULL OR {_dimension_changed(expected, key_cols)}) "
+                f"+ (SELECT count(*) FROM {_gone_sql(table, key_cols)})",
+                {"keep": None},
+            )
+        )
+    finally:
+        con.unregister(_INCOMING)
+
+
+def changed_values_sql(incoming: str) -> str:
+    """SELECT the rows of relation `incoming` (values frame columns, unique keys) that an incremental
+    `merge_values_from` would write: new keys and rows differing from the current version. Read-only."""
+    cols = ", ".join(f"i.{quote(c)}" for c in VALUE_FRAME_SCHEMA)
+    return (
+        f"SELECT {cols} FROM {quote(incoming)} AS i "
+        f"LEFT JOIN {VALUES_TABLE} AS h ON {_on(VALUE_KEY, 'h', 'i')} AND h.valid_to IS NULL "
+        f"WHERE h.{quote(VALUE_KEY[0])} IS NULL OR {_distinct(VALUE_COMPARED)}"
+    )

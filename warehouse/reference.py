@@ -74,3 +74,33 @@ def write_reference(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFra
             con.unregister(_STAGED)
         rows[name] = int(scalar(con, f"SELECT count(*) FROM {target}"))
     return rows
+
+
+def differing(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame]) -> list[str]:
+    """The reference tables whose contents `write_reference(con, frames)` would change (read-only).
+
+    Each frame is cast to its table's column types as the INSERT would, then compared as a multiset.
+    """
+    changed = []
+    for name, frame in frames.items():
+        spec = table(name)
+        target = f"{quote(spec.schema)}.{quote(spec.name)}"
+        cols = ", ".join(quote(c) for c in spec.column_names)
+        con.register(_STAGED, frame.select(spec.column_names))
+        try:
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE _jamfor_reference_check AS SELECT {cols} FROM {target} LIMIT 0"
+            )
+            con.execute(f"INSERT INTO _jamfor_reference_check ({cols}) SELECT {cols} FROM {_STAGED}")
+            differs = scalar(
+                con,
+                f"SELECT count(*) FROM ((SELECT {cols} FROM _jamfor_reference_check EXCEPT ALL "
+                f"SELECT {cols} FROM {target}) UNION ALL (SELECT {cols} FROM {target} EXCEPT ALL "
+                f"SELECT {cols} FROM _jamfor_reference_check))",
+            )
+            con.execute("DROP TABLE _jamfor_reference_check")
+        finally:
+            con.unregister(_STAGED)
+        if differs:
+            changed.append(name)
+    return changed

@@ -90,9 +90,15 @@ def test_load_status_docs(replay: ReplayServer, tmp_path: Path, capsys: pytest.C
     report = capsys.readouterr().out
     assert "Rows in" in report and "core.kpi_value_history" in report
 
+    # the same month again: nothing changed, so nothing is published, but status shows the run
+    monthly = ["load", "monthly", "--scope", "demo", "--years", "2021-2022", "--kolada-url", replay.base_url]
+    assert main([*monthly, *common]) == 0
+    assert "Nothing changed: not republished" in capsys.readouterr().out
+
     assert main(["status", *common]) == 0
     status = capsys.readouterr().out
     assert "kolada-yearly" in status and "mart.kpi_value" in status
+    assert "kolada-monthly" in status and "nothing changed: not republished" in status
 
     assert main(["docs", *common]) == 0
     dictionary = capsys.readouterr().out

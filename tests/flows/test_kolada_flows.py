@@ -82,8 +82,22 @@ def test_yearly_twice_changes_nothing(env: Paths) -> None:
 
 def test_monthly_applies_revisions_and_deletions(env: Paths, replay: ReplayServer) -> None:
     _run(kolada_flows.yearly, env, years=YEARS)
-    quiet = _run(kolada_flows.monthly, env, years=YEARS)["summary"]
+    stat = env.warehouse.stat()
+    before = (stat.st_ino, stat.st_mtime_ns, _sha(env.warehouse))
+    watermark = _query(env, "SELECT watermark, run_id FROM meta.watermark")
+    quiet_run = _run(kolada_flows.monthly, env, years=YEARS)
+    quiet = quiet_run["summary"]
     assert (quiet.inserted, quiet.revised, quiet.deleted) == (0, 0, 0), "nothing changed upstream"
+    # nothing changed: not republished (same inode, mtime, bytes) but recorded in the run log
+    assert not quiet.published and quiet.unchanged == quiet.rows_in > 0
+    stat = env.warehouse.stat()
+    assert (stat.st_ino, stat.st_mtime_ns, _sha(env.warehouse)) == before
+    logged = json.loads(env.run_log.read_text().splitlines()[-1])
+    assert logged["run_id"] == quiet_run["run_id"] and logged["flow"] == "kolada-monthly"
+    assert logged["status"] == "completed" and logged["published"] is False
+    assert "nothing changed" in logged["message"]
+    assert _query(env, "SELECT watermark, run_id FROM meta.watermark").equals(watermark)
+    assert _query(env, "SELECT count(*) AS n FROM meta.load_run")["n"].item() == 1
 
     replay.set_dataset("revised")
     result = _run(kolada_flows.monthly, env, years=YEARS)["summary"]

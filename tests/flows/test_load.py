@@ -6,7 +6,7 @@ import hashlib
 import json
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -20,7 +20,7 @@ from sources.kolada.replay.server import ReplayServer
 from sources.kolada.settings import KoladaSettings
 from warehouse import checks, marts
 from warehouse.history import ValueScope
-from warehouse.publish import connect_readonly
+from warehouse.publish import WarehouseHeldReadWrite, connect_readonly
 
 BAD_ITEMS = [  # synthetic bad records, each with the check that must catch it
     (
@@ -200,3 +200,88 @@ def test_values_only_change_rebuilds_marts_by_kpi_to_the_same_result(fetch_dir: 
         assert checks.table_hashes(con, ["mart"]) == patched
     finally:
         con.close()
+
+
+def _clean_copy(fetch_dir: Path, target: Path) -> Path:
+    """The module's fetch without the bad page another test may have appended to it."""
+    shutil.copytree(fetch_dir, target)
+    data = target / "data.ndjson"
+    lines = [line for line in data.read_text(encoding="utf-8").splitlines() if "/v3/injected" not in line]
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return target
+
+
+def _file_state(path: Path) -> tuple[int, int, str]:
+    return path.stat().st_ino, path.stat().st_mtime_ns, hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_an_incremental_load_that_changes_nothing_does_not_republish(fetch_dir: Path, tmp_path: Path) -> None:
+    """The same fetch again (a quiet month): no build copy, the published file keeps inode, mtime and
+    bytes; a changed value afterwards publishes, and a new quarantined row alone publishes too."""
+    clean = _clean_copy(fetch_dir, tmp_path / "clean")
+    paths = Paths(tmp_path, tmp_path / "w.duckdb")
+    common = {"flow_name": "test", "scope": {}, "value_scope": None, "watermark": ("s", date(2026, 11, 1))}
+    first = load_fetch(paths, clean, run_id="r1", as_of=datetime(2026, 11, 1, tzinfo=UTC), **common)
+    assert first.published and first.inserted > 0 and first.rows_quarantined == 0
+    before = _file_state(paths.warehouse)
+
+    later = {**common, "watermark": ("s", date(2026, 12, 1))}
+    second = load_fetch(paths, clean, run_id="r2", as_of=datetime(2026, 12, 1, tzinfo=UTC), **later)
+    assert not second.published and "nothing changed" in second.note
+    assert (second.inserted, second.revised, second.deleted) == (0, 0, 0)
+    assert second.rows_in == first.rows_in and second.unchanged == first.rows_loaded
+    assert "copy" not in second.steps_s and "publish" not in second.steps_s
+    assert _file_state(paths.warehouse) == before
+    assert not list(tmp_path.glob("w.duckdb.build-*"))
+    con = connect_readonly(paths.warehouse)
+    try:
+        assert con.sql("SELECT run_id FROM meta.load_run").fetchall() == [("r1",)]
+        # the skipped run did not move the watermark: the next from_date is earlier, never later
+        assert con.sql("SELECT watermark FROM meta.watermark").fetchall() == [(date(2026, 11, 1),)]
+    finally:
+        con.close()
+
+    # one changed value: published, merged from the rows the check staged
+    revised = tmp_path / "revised"
+    revised.mkdir()
+    page = json.loads((clean / "data.ndjson").read_text(encoding="utf-8").splitlines()[0])
+    envelope = json.loads(page["body"])
+    item = envelope["values"][0]
+    item["values"][0]["value"] = (item["values"][0]["value"] or 0) + 1.5
+    body = json.dumps({**envelope, "values": [item], "count": 1})
+    page = {**page, "body": body, "sha256": hashlib.sha256(body.encode()).hexdigest()}
+    (revised / "data.ndjson").write_text(json.dumps(page) + "\n", encoding="utf-8")
+    third = load_fetch(paths, revised, run_id="r3", as_of=datetime(2026, 12, 2, tzinfo=UTC), **later)
+    assert third.published and third.revised == 1 and third.unchanged == len(item["values"]) - 1
+    assert _file_state(paths.warehouse)[0] != before[0]
+
+    # nothing changed but a new bad row: published, so the rejection is recorded
+    bad = _clean_copy(revised, tmp_path / "bad")
+    injected = _append_bad_page(bad)
+    fourth = load_fetch(paths, bad, run_id="r4", as_of=datetime(2026, 12, 3, tzinfo=UTC), **later)
+    assert fourth.published and fourth.rows_quarantined == injected
+    assert (fourth.inserted, fourth.revised, fourth.deleted) == (0, 0, 0)
+    con = connect_readonly(paths.warehouse)
+    try:
+        assert con.sql("SELECT count(*) FROM meta.quarantine WHERE run_id = 'r4'").fetchall() == [(injected,)]
+        assert checks.integrity_problems(con) == []
+    finally:
+        con.close()
+
+
+def test_a_read_write_opener_of_the_published_file_means_build_not_skip(
+    fetch_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check cannot read a file another process holds read-write: the load builds and publishes
+    past the holder, as before the check existed."""
+    clean = _clean_copy(fetch_dir, tmp_path / "clean")
+    paths = Paths(tmp_path, tmp_path / "w.duckdb")
+    common = {"flow_name": "test", "scope": {}, "value_scope": None, "watermark": None}
+    load_fetch(paths, clean, run_id="r1", as_of=datetime(2026, 11, 1, tzinfo=UTC), **common)
+
+    def held(*args, **kwargs):
+        raise WarehouseHeldReadWrite(paths.warehouse, "Conflicting lock is held in /usr/bin/x (PID 12)")
+
+    monkeypatch.setattr("flows.nochange.check", held)
+    again = load_fetch(paths, clean, run_id="r2", as_of=datetime(2026, 11, 2, tzinfo=UTC), **common)
+    assert again.published and "check" not in again.steps_s and again.unchanged == again.rows_loaded
