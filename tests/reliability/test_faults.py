@@ -26,6 +26,9 @@ FAULT_RATE = 0.2
 RETRY_AFTER = 0.05
 # "slow" replies wait longer than the read timeout, so every one of them is a client-side timeout.
 READ_TIMEOUT = 0.5
+# the fault-free reference must not time out: on a busy machine (two test workers on two cores) a
+# 3.8 MB page can take longer than READ_TIMEOUT to arrive, which the faulted runs count as a retry
+REFERENCE_READ_TIMEOUT = 10.0
 SLOW_SECONDS = 1.0
 CI_PER_PAGE = 300
 
@@ -37,12 +40,12 @@ class Loaded(NamedTuple):
     stats: dict
 
 
-def _settings(replay: ReplayServer, per_page: int) -> KoladaSettings:
+def _settings(replay: ReplayServer, per_page: int, read_timeout: float = READ_TIMEOUT) -> KoladaSettings:
     return KoladaSettings(
         base_url=replay.base_url,
         rate=5000.0,
         per_page=per_page,
-        read_timeout=READ_TIMEOUT,
+        read_timeout=read_timeout,
         connect_timeout=5.0,
         # 0.2 ** 12: a request failing for good by chance is out of the question
         max_attempts=12,
@@ -51,9 +54,11 @@ def _settings(replay: ReplayServer, per_page: int) -> KoladaSettings:
     )
 
 
-def _fetch_and_load(replay: ReplayServer, root: Path, per_page: int) -> Loaded:
+def _fetch_and_load(
+    replay: ReplayServer, root: Path, per_page: int, read_timeout: float = READ_TIMEOUT
+) -> Loaded:
     paths = Paths(root, root / "jamfor.duckdb")
-    fetched = fetch(_settings(replay, per_page), root, "fetch")
+    fetched = fetch(_settings(replay, per_page, read_timeout), root, "fetch")
     load(paths, fetched.fetch_dir, run_id="load-1", step=0)
     return Loaded(paths, fetched.stats)
 
@@ -64,7 +69,9 @@ def reference(_replay_server: ReplayServer, tmp_path_factory: pytest.TempPathFac
     _replay_server.reset()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(sources.http, "datetime", FrozenDatetime)
-        loaded = _fetch_and_load(_replay_server, tmp_path_factory.mktemp("reference"), 5000)
+        loaded = _fetch_and_load(
+            _replay_server, tmp_path_factory.mktemp("reference"), 5000, REFERENCE_READ_TIMEOUT
+        )
     assert loaded.stats["retries"] == 0 and integrity(loaded.paths.warehouse) == []
     yield loaded
 

@@ -49,6 +49,18 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("warehouse/history.py", "keys"): "quote()d spec key columns",
     ("warehouse/history.py", "VALUES_TABLE"): "constant",
     ("warehouse/history.py", "natural_key"): "concat_ws of quote()d key columns checked against the spec",
+    # the read-only "would this change anything" checks (flows/nochange.py) reuse the merges' fragments
+    ("warehouse/history.py", "_on(VALUE_KEY, 'h', 'i')"): "quote()d constant key columns",
+    ("warehouse/history.py", "_distinct(VALUE_COMPARED)"): "quote()d constant value columns",
+    (
+        "warehouse/history.py",
+        "_gone_sql(table, key_cols)",
+    ): "spec table, quote()d checked keys, $keep parameter",
+    ("warehouse/history.py", "_on(key_cols, 'h', 'i')"): "quote()d key columns checked against the spec",
+    (
+        "warehouse/history.py",
+        "_dimension_changed(expected, key_cols)",
+    ): "built by _distinct() from quote()d spec columns",
     ("warehouse/marts.py", "target"): "quote()d spec table",
     ("warehouse/marts.py", "mart.select(con)"): "SELECT text of a registered mart builder (code, not data)",
     (
