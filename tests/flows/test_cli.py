@@ -46,12 +46,12 @@ def test_console_script_help_runs() -> None:
 
 @pytest.mark.parametrize("command", ["status", "docs", "compare"])
 def test_read_commands_import_neither_prefect_nor_the_report(command: str, tmp_path) -> None:
-    """A read command loads only its own module: no Prefect, no charting library (start-up time)."""
+    """A read command loads only its own module: no Prefect, charting library or Pandera (start-up time)."""
     probe = (
         "import sys\n"
         "from flows.cli import main\n"
         f"main([{command!r}, *sys.argv[1:]])\n"
-        "heavy = sorted(m for m in ('prefect', 'altair', 'vl_convert') if m in sys.modules)\n"
+        "heavy = sorted(m for m in ('prefect', 'altair', 'vl_convert', 'pandera') if m in sys.modules)\n"
         "print('HEAVY', heavy)\n"
     )
     extra = ["0561"] if command == "compare" else []
