@@ -56,15 +56,8 @@ def outdated_years() -> int:
     KPI's newest year (default warehouse.comparison_query.OUTDATED_YEARS, 2)."""
     from warehouse.comparison_query import OUTDATED_YEARS  # the query's rule; config stays import-light
 
-    value = os.environ.get("JAMFOR_OUTDATED_YEARS")
-    if not value:
-        return OUTDATED_YEARS
-    try:
-        years = int(value)
-    except ValueError:
-        raise ValueError(f"JAMFOR_OUTDATED_YEARS={value!r} is not a whole number of years") from None
-    if years < 0:
-        raise ValueError(f"JAMFOR_OUTDATED_YEARS={value!r} must be 0 or more")
+    years = _env_int("JAMFOR_OUTDATED_YEARS", OUTDATED_YEARS, minimum=0)
+    assert years is not None  # the default is a number
     return years
 
 
@@ -134,7 +127,8 @@ class Tuning:
 _MEMORY = re.compile(r"\d+(\.\d+)?\s*([KMGT]i?B|B)", re.IGNORECASE)
 
 
-def _env_int(name: str, default: int | None) -> int | None:
+def _env_int(name: str, default: int | None, *, minimum: int = 1) -> int | None:
+    """A whole-number JAMFOR_* setting of at least `minimum`; unset or empty gives `default`."""
     value = os.environ.get(name)
     if not value:
         return default
@@ -142,6 +136,6 @@ def _env_int(name: str, default: int | None) -> int | None:
         number = int(value)
     except ValueError:
         raise ValueError(f"{name}={value!r} is not a whole number") from None
-    if number < 1:
-        raise ValueError(f"{name}={value!r} must be at least 1")
+    if number < minimum:
+        raise ValueError(f"{name}={value!r} must be {minimum} or more")
     return number
