@@ -32,12 +32,10 @@ import polars as pl
 from flows.load_values import StagedValues, stage_values
 from flows.reference import ReferenceFiles, reference_frames
 from warehouse import history, marts, runs, storage
-from warehouse.ddl import _existing_columns, scalar
+from warehouse.ddl import schema_behind
 from warehouse.publish import READ_ALIAS, connect_readonly
 from warehouse.reference import differing, read_inputs
-from warehouse.spec import SCHEMA_VERSION, TABLES
 from warehouse.staging import STAGE
-from warehouse.views import VIEWS
 
 
 @dataclass
@@ -96,20 +94,11 @@ def check(
 
 def _state_change(con: duckdb.DuckDBPyConnection, watermark: tuple[str, date] | None) -> str | None:
     """What the build would change beyond the fetch's rows: schema, storage, marts, a first watermark."""
-    version = scalar(con, "SELECT max(version) FROM meta.schema_version")
-    if version != SCHEMA_VERSION:
-        return f"schema version {version} -> {SCHEMA_VERSION}"
+    behind = schema_behind(con)
+    if behind is not None:
+        return behind
     if storage.attached_version(con, READ_ALIAS) != storage.STORAGE_VERSION:
         return f"storage version -> {storage.STORAGE_VERSION}"
-    existing = _existing_columns(con)
-    for spec in TABLES:
-        if not set(spec.column_names) <= set(existing.get((spec.schema, spec.name), {})):
-            return f"{spec.qualified} missing or lacking columns"
-    views = set(
-        con.execute("SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal").fetchall()
-    )
-    if any((view.schema, view.name) not in views for view in VIEWS):
-        return "views missing"
     missing = marts.missing(con)
     if missing:
         return f"marts missing: {', '.join(m.table for m in missing)}"

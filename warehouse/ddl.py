@@ -116,6 +116,26 @@ def _record_version(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
+def schema_behind(con: duckdb.DuckDBPyConnection) -> str | None:
+    """What `ensure_schema` would still change on this (possibly read-only) connection: an older schema
+    version, a spec table or column missing, a view missing; None when it would change nothing."""
+    version = scalar(con, "SELECT max(version) FROM meta.schema_version")
+    if version != SCHEMA_VERSION:
+        return f"schema version {version} -> {SCHEMA_VERSION}"
+    existing = _existing_columns(con)
+    for table in TABLES:
+        if not set(table.column_names) <= set(existing.get((table.schema, table.name), {})):
+            return f"{table.qualified} missing or lacking columns"
+    from warehouse.views import VIEWS
+
+    views = set(
+        con.execute("SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+    )
+    if any((view.schema, view.name) not in views for view in VIEWS):
+        return "views missing"
+    return None
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Idempotently create schemas, tables and views, add missing columns, apply comments, record the
     version."""
