@@ -142,6 +142,21 @@ def transform_fetch(fetch_dir: Path) -> Transformed:
     return Transformed(dims, kpi_meta, quarantined, manifest)
 
 
+@dataclass(frozen=True)
+class _Run:
+    """One load's inputs as load_fetch received them, handed on to the check and the build."""
+
+    paths: Paths
+    fetch_dir: Path
+    run_id: str
+    flow_name: str
+    scope: dict[str, Any]
+    as_of: datetime
+    value_scope: history.ValueScope | None
+    watermark: tuple[str, date] | None
+    tuning: Tuning
+
+
 def load_fetch(
     paths: Paths,
     fetch_dir: Path,
@@ -162,65 +177,46 @@ def load_fetch(
     (scope_key, date) to store for the next incremental run.
     """
     started = time.perf_counter()
-    tuning = tuning or Tuning.from_env()
+    run = _Run(
+        paths, fetch_dir, run_id, flow_name, scope, as_of, value_scope, watermark, tuning or Tuning.from_env()
+    )
     summary = LoadSummary(run_id=run_id, flow=flow_name)
     data = transform_fetch(fetch_dir)
     clock = summary.step("metadata", started)
     # the lock is taken before the check, so the file compared is the one the build would copy
     with nullcontext() if lock_held else writer_lock(paths.warehouse, run_id=run_id):
-        verdict = _check(paths, data, fetch_dir, run_id, value_scope, watermark, tuning)
+        verdict = _check(run, data)
         if verdict is not None:
             clock = summary.step("check", clock)
             if verdict.reason is None:
                 return _unchanged(summary, verdict, started)
-        _build(
-            paths,
-            data,
-            fetch_dir,
-            summary,
-            clock,
-            verdict,
-            run_id,
-            flow_name,
-            scope,
-            as_of,
-            value_scope,
-            watermark,
-            tuning,
-        )
+        _build(run, data, summary, clock, verdict)
     summary.elapsed_s = time.perf_counter() - started
     return summary
 
 
-def _check(
-    paths: Paths,
-    data: Transformed,
-    fetch_dir: Path,
-    run_id: str,
-    value_scope: history.ValueScope | None,
-    watermark: tuple[str, date] | None,
-    tuning: Tuning,
-) -> nochange.Check | None:
+def _check(run: _Run, data: Transformed) -> nochange.Check | None:
     """Whether an incremental load changes the published file (None: not checked, build and publish).
 
     Full refreshes always build (their tombstones are inferred in the merge). A published file that a
     read-write opener locks, or that has a WAL beside it, is not read: the build publishes past the
     opener, or stops with its own message about the WAL.
     """
-    wal = paths.warehouse.with_name(paths.warehouse.name + ".wal")
-    if value_scope is not None or not paths.warehouse.exists() or wal.exists():
+    warehouse = run.paths.warehouse
+    wal = warehouse.with_name(warehouse.name + ".wal")
+    if run.value_scope is not None or not warehouse.exists() or wal.exists():
         return None
     try:
         return nochange.check(
-            paths.warehouse,
-            run_id=run_id,
+            warehouse,
+            run_id=run.run_id,
             dimensions=data.dimensions,
             quarantined=sum(frame.height for frame in data.quarantine.values()),
             kpi_meta=data.kpi_meta,
-            fetch_dir=fetch_dir,
-            pages_per_batch=tuning.value_batch_pages,
-            duckdb_config=tuning.duckdb_config(),
-            watermark=watermark,
+            fetch_dir=run.fetch_dir,
+            pages_per_batch=run.tuning.value_batch_pages,
+            duckdb_config=run.tuning.duckdb_config(),
+            watermark=run.watermark,
         )
     except WarehouseHeldReadWrite as exc:
         log.warning("not checking for changes, building instead: %s", exc)
@@ -243,24 +239,16 @@ def _unchanged(summary: LoadSummary, verdict: nochange.Check, started: float) ->
 
 
 def _build(
-    paths: Paths,
-    data: Transformed,
-    fetch_dir: Path,
-    summary: LoadSummary,
-    clock: float,
-    verdict: nochange.Check | None,
-    run_id: str,
-    flow_name: str,
-    scope: dict[str, Any],
-    as_of: datetime,
-    value_scope: history.ValueScope | None,
-    watermark: tuple[str, date] | None,
-    tuning: Tuning,
+    run: _Run, data: Transformed, summary: LoadSummary, clock: float, verdict: nochange.Check | None
 ) -> None:
     """Merge the fetch into a build copy, rebuild the marts, record the run and publish (lock held)."""
-    with building(paths.warehouse, run_id=run_id, lock_held=True, config=tuning.duckdb_config()) as con:
+    with building(
+        run.paths.warehouse, run_id=run.run_id, lock_held=True, config=run.tuning.duckdb_config()
+    ) as con:
         clock = summary.step("copy", clock)
-        runs.start_run(con, run_id=run_id, flow=flow_name, scope=json.dumps(scope), started_at=as_of)
+        runs.start_run(
+            con, run_id=run.run_id, flow=run.flow_name, scope=json.dumps(run.scope), started_at=run.as_of
+        )
         with history.transaction(con):
             for table, (frame, keys) in data.dimensions.items():
                 # a quarantined (malformed) record was still sent: its current version must not be
@@ -270,8 +258,8 @@ def _build(
                     table,
                     frame,
                     key_cols=keys,
-                    run_id=run_id,
-                    as_of=as_of,
+                    run_id=run.run_id,
+                    as_of=run.as_of,
                     full_snapshot=True,
                     keep_keys=_quarantined_keys(data, table),
                 )
@@ -280,35 +268,35 @@ def _build(
             if verdict is not None and verdict.values is not None and verdict.changed_values is not None:
                 # staged by the check: merge only the rows it found changed
                 values = merge_changed_values(
-                    con, verdict.values, verdict.changed_values, run_id=run_id, as_of=as_of
+                    con, verdict.values, verdict.changed_values, run_id=run.run_id, as_of=run.as_of
                 )
             else:
                 values = load_values(
                     con,
-                    fetch_dir,
+                    run.fetch_dir,
                     data.kpi_meta,
-                    pages_per_batch=tuning.value_batch_pages,
-                    run_id=run_id,
-                    as_of=as_of,
-                    value_scope=value_scope,
+                    pages_per_batch=run.tuning.value_batch_pages,
+                    run_id=run.run_id,
+                    as_of=run.as_of,
+                    value_scope=run.value_scope,
                 )
             summary.add(
                 "core.kpi_value_history", values.stats, values.quarantine.height, rows_in=values.rows_in
             )
             found = [*data.quarantine.values(), values.quarantine]
-            quarantine.record(con, pl.concat(found, how="vertical"), run_id=run_id)
-            runs.record_pages(con, run_id, pl.concat([data.manifest, values.manifest], how="vertical"))
-            if watermark is not None:
-                runs.set_watermark(con, "kolada", watermark[0], watermark[1], run_id=run_id)
+            quarantine.record(con, pl.concat(found, how="vertical"), run_id=run.run_id)
+            runs.record_pages(con, run.run_id, pl.concat([data.manifest, values.manifest], how="vertical"))
+            if run.watermark is not None:
+                runs.set_watermark(con, "kolada", run.watermark[0], run.watermark[1], run_id=run.run_id)
         clock = summary.step("values", clock)
         # networks, directions and peer-area rules are re-read and validated on every publish
         before = checks.fingerprint(con, reference_tables())
         apply_reference(con)
         reference_changed = checks.fingerprint(con, reference_tables()) != before
         clock = summary.step("reference", clock)
-        _rebuild_marts(con, summary, run_id, reference_changed, tuning.mart_chunk_values)
+        _rebuild_marts(con, summary, run.run_id, reference_changed, run.tuning.mart_chunk_values)
         clock = summary.step("marts", clock)
-        runs.finish_run(con, run_id, summary.counts(), status="completed", message="")
+        runs.finish_run(con, run.run_id, summary.counts(), status="completed", message="")
     summary.step("publish", clock)  # checkpoint, fsync, rename
 
 
