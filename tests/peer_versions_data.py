@@ -19,16 +19,11 @@ from pathlib import Path
 import polars as pl
 
 from flows.config import Paths
-from flows.load import load_fetch
 from sources.fixtures import fixtures_dir
-from sources.kolada.client import KoladaClient
-from sources.kolada.rawstore import RawStore
-from sources.kolada.replay.server import ReplayServer
-from sources.kolada.settings import KoladaSettings
 from tests.kolada_pages import METADATA_FILES, kolada_dir, metadata_pages
+from tests.replay_load import fetch_and_load
 from transforms.kolada import metadata as meta_tf
 from warehouse import history
-from warehouse.history import ValueScope
 from warehouse.publish import building
 
 ANCHOR = "0561"  # Åtvidaberg, the demo kommun
@@ -58,22 +53,7 @@ def build(root: Path) -> Path:
             ("core.municipality_group_member", members, ("group_id", "member_id")),
         ):
             history.merge_dimension(con, table, frame, key_cols=key, run_id="groups-2024-01", as_of=V2_LOADED)
-    with ReplayServer(port=0) as server:
-        store = RawStore(root, "load")
-        client = KoladaClient(KoladaSettings(base_url=server.base_url, rate=500.0), store)
-        for entity in ("kpi", "municipality", "municipality_groups", "kpi_groups"):
-            client.metadata(entity)
-        client.data(kpi=KPIS, year=[str(y) for y in YEARS])
-        load_fetch(
-            paths,
-            store.fetch_dir,
-            run_id="load-2026-03",
-            flow_name="test",
-            scope={},
-            as_of=V3_LOADED,
-            value_scope=ValueScope(KPIS, YEARS),
-            watermark=None,
-        )
+    fetch_and_load(paths, KPIS, YEARS, run_id="load-2026-03", as_of=V3_LOADED)
     return paths.warehouse
 
 

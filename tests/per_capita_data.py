@@ -24,16 +24,11 @@ import yaml
 
 from flows.cli import main
 from flows.config import Paths
-from flows.load import load_fetch
 from flows.reference import apply_reference
 from sources.fixtures import fixtures_dir
-from sources.kolada.client import KoladaClient
-from sources.kolada.rawstore import RawStore
-from sources.kolada.replay.server import ReplayServer
-from sources.kolada.settings import KoladaSettings
 from tests.comparison_data import values_frame
+from tests.replay_load import fetch_and_load
 from warehouse import history, marts
-from warehouse.history import ValueScope
 from warehouse.publish import building
 
 COUNT_KPI = "N21702"  # Hemtjänsttagare 65+ i ordinärt boende, antal (values SYNTHETIC)
@@ -62,23 +57,7 @@ def synthetic_value(code: str, year: int) -> float | None:
 def build(root: Path) -> Path:
     """Build the warehouse under `root` (see the module docstring); return the published file."""
     paths = Paths(root, root / "jamfor.duckdb")
-    years = [str(y) for y in YEARS]
-    with ReplayServer(port=0) as server:
-        store = RawStore(root, "load")
-        client = KoladaClient(KoladaSettings(base_url=server.base_url, rate=500.0), store)
-        for entity in ("kpi", "municipality", "municipality_groups", "kpi_groups"):
-            client.metadata(entity)
-        client.data(kpi=[RATE_KPI], year=years)
-        load_fetch(
-            paths,
-            store.fetch_dir,
-            run_id="per-capita-load",
-            flow_name="test",
-            scope={},
-            as_of=datetime.now(UTC),
-            value_scope=ValueScope([RATE_KPI], list(YEARS)),
-            watermark=None,
-        )
+    fetch_and_load(paths, [RATE_KPI], YEARS, run_id="per-capita-load", as_of=datetime.now(UTC))
     counts = [(COUNT_KPI, code, y, "T", synthetic_value(code, y)) for code in scb_population() for y in YEARS]
     with building(paths.warehouse, run_id="per-capita-synthetic") as con:
         history.merge_values(

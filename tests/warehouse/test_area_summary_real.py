@@ -16,15 +16,10 @@ import pytest
 
 from flows.cli import main
 from flows.config import Paths
-from flows.load import load_fetch
 from flows.reference import apply_reference
 from sources.fixtures import fixtures_dir
-from sources.kolada.client import KoladaClient
-from sources.kolada.rawstore import RawStore
-from sources.kolada.replay.server import ReplayServer
-from sources.kolada.settings import KoladaSettings
+from tests.replay_load import fetch_and_load
 from warehouse import marts
-from warehouse.history import ValueScope
 from warehouse.publish import building, connect_readonly
 
 KPIS = ["U30446", "U30464"]
@@ -59,22 +54,7 @@ def by_hand(answers: dict[tuple[str, str, int], float], kommun: str, year: int) 
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     root = tmp_path_factory.mktemp("oj")
     paths = Paths(root, root / "jamfor.duckdb")
-    with ReplayServer(port=0) as server:
-        store = RawStore(root, "load")
-        client = KoladaClient(KoladaSettings(base_url=server.base_url, rate=500.0), store)
-        for entity in ("kpi", "municipality", "municipality_groups", "kpi_groups"):
-            client.metadata(entity)
-        client.data(kpi=KPIS, year=[str(y) for y in YEARS])
-        load_fetch(
-            paths,
-            store.fetch_dir,
-            run_id="oj-load",
-            flow_name="test",
-            scope={},
-            as_of=datetime.now(UTC),
-            value_scope=ValueScope(KPIS, YEARS),
-            watermark=None,
-        )
+    fetch_and_load(paths, KPIS, YEARS, run_id="oj-load", as_of=datetime.now(UTC))
     with building(paths.warehouse, run_id="oj-reference") as con:
         apply_reference(con)
         marts.rebuild(con)
