@@ -37,7 +37,7 @@ def _version() -> str:
 
 
 def _discovery(sub: argparse._SubParsersAction, load: argparse.ArgumentParser) -> None:
-    """kpi, municipality, peers and scope, and `load scb`'s options (flows.discover)."""
+    """kpi, municipality, peers and scope, and `load scb`'s options (presentation.discover)."""
     load.add_argument("--table", default="TAB638", help="scb mode: SCB table id (default TAB638)")
     load.add_argument(
         "--select", action="append", metavar="VAR=CODES", help="scb mode: replace a variable's codes"
@@ -142,13 +142,13 @@ def build_parser() -> argparse.ArgumentParser:
 # command -> (module, function): only the module of the command that runs is imported, so that
 # `jamfor status` or `compare` does not pay for the report's charting library or Prefect
 HANDLERS: dict[str, tuple[str, str]] = {
-    "kpi": ("flows.discover", "kpi"),
-    "municipality": ("flows.discover", "municipality"),
-    "peers": ("flows.discover", "peers"),
-    "scope": ("flows.discover", "scope"),
-    "compare": ("flows.compare", "compare"),
-    "report": ("flows.report", "report"),
-    "export": ("flows.compare", "export"),
+    "kpi": ("presentation.discover", "kpi"),
+    "municipality": ("presentation.discover", "municipality"),
+    "peers": ("presentation.discover", "peers"),
+    "scope": ("presentation.discover", "scope"),
+    "compare": ("presentation.compare", "compare"),
+    "report": ("presentation.report", "report"),
+    "export": ("presentation.compare", "export"),
     "fetch": ("flows.commands", "fetch"),
     "load": ("flows.commands", "load"),
     "status": ("flows.commands", "status"),

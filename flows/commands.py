@@ -12,8 +12,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from flows.config import Paths
-from flows.discover import check_kpi_flag, load_scb
+from flows.load_scb import load_scb
 from flows.scope import ScopeError, parse_kpis, parse_years
+from presentation.discover import check_kpi_flag
 
 # soft_wrap: a message is one line in logs and pipes, never cut at 80 columns by rich
 console = Console(stderr=True, soft_wrap=True)

@@ -72,10 +72,10 @@ def run_demo(paths: Paths, console: Console) -> int:
         f"{summary.rows_quarantined:,} quarantined; load {summary.elapsed_s:.1f} s of {total:.1f} s wall. "
         f"Query it read-only: duckdb -readonly {paths.warehouse}"
     )
-    from flows.compare import print_demo_comparison
+    from presentation.compare import print_demo_comparison
 
     print_demo_comparison(paths.warehouse, console, DEMO_MUNICIPALITY)
-    from flows.report import write_demo_report
+    from presentation.report import write_demo_report
 
     write_demo_report(paths, console, DEMO_MUNICIPALITY)  # data/report-0561.html
     return 0

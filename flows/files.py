@@ -25,9 +25,9 @@ from prefect import flow
 from flows import runlog
 from flows.config import Paths, lock_wait_seconds
 from flows.file_kinds import transform_delivery
-from flows.file_report import FileOutcome, FilesReport, logical_key
 from flows.load import LoadSummary
 from flows.reference import network_members
+from presentation.file_report import FileOutcome, FilesReport, logical_key
 from schemas.registers import KEYS
 from sources.files import (
     FileFormatError,

@@ -14,7 +14,6 @@ from prefect.runtime import deployment, flow_run
 
 from flows import runlog
 from flows.config import Paths, lock_wait_seconds
-from flows.file_report import FilesReport
 from flows.load import LoadSummary
 from flows.logs import route_to_flow_runs
 from flows.scope import Scope, load_scope, with_overrides
@@ -26,6 +25,7 @@ from flows.tasks import (
     publish_report,
     resolve_scope,
 )
+from presentation.file_report import FilesReport
 from sources.kolada.rawstore import new_fetch_id
 from sources.kolada.settings import KoladaSettings
 from warehouse import runs

@@ -16,8 +16,8 @@ import pytest
 from flows import runlog
 from flows.cli import main
 from flows.config import Paths
-from flows.file_report import REASONS_SHOWN
 from flows.files import load_inbox
+from presentation.file_report import REASONS_SHOWN
 
 from .support import hashes, query
 

@@ -1,4 +1,4 @@
-"""flows.csv_out: text cells a spreadsheet would run as formulas get a leading quote; numbers do not."""
+"""presentation.csv_out: text cells a spreadsheet would run as formulas get a leading quote; numbers not."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import io
 
 import polars as pl
 
-from flows.csv_out import defuse_formulas, spreadsheet_csv
+from presentation.csv_out import defuse_formulas, spreadsheet_csv
 
 
 def test_formula_like_text_is_prefixed_and_numbers_stay_numbers() -> None:

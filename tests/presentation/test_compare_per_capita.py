@@ -15,7 +15,7 @@ import pytest
 from rich.console import Console
 
 from flows.cli import main
-from flows.compare_per_capita import print_per_capita
+from presentation.compare_per_capita import print_per_capita
 from tests import per_capita_data as data
 from warehouse.per_capita_query import PER_CAPITA_SCHEMA, PerCapita
 

@@ -2,7 +2,7 @@
 
 The page needs no network to be read: Altair specs are rendered offline by vl-convert and inlined,
 the CSS is inline and there is no script. Queries live in warehouse.report_query, chart specs in
-flows.report_charts and the markup in flows.report_template.
+presentation.report_charts and the markup in presentation.report_template.
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ import polars as pl
 import vl_convert
 from rich.console import Console
 
-from flows import report_charts as charts
-from flows import report_monthly
-from flows import report_template as html
-from flows.compare import _peers as parse_peers  # the same --peers syntax as `jamfor compare`
-from flows.compare_table import KIND_ORDER  # the same peer set order as `jamfor compare`
 from flows.config import EXIT_USAGE, Paths, outdated_years
 from flows.scope import ScopeError
+from presentation import report_charts as charts
+from presentation import report_monthly
+from presentation import report_template as html
+from presentation.compare import parse_peers  # the same --peers syntax as `jamfor compare`
+from presentation.compare_table import KIND_ORDER  # the same peer set order as `jamfor compare`
 from warehouse.comparison_query import ComparisonFilter, LookupProblem
 from warehouse.monthly_query import monthly_trend
 from warehouse.report_query import ReportData, report_data

@@ -20,17 +20,17 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from flows.compare import (
+from presentation.compare import (
     COLOUR_STYLE,
     FOOTER,
     NETWORK_FOOTER,
     OUTDATED_FOOTER,
     VINTAGE_FOOTER,
-    _number,
-    _table,
     other_vintage,
     print_tables,
+    rich_table,
 )
+from presentation.numbers import format_number
 from warehouse.comparison_query import NEUTRAL_RANK
 from warehouse.network_comparison import NETWORK_SOURCE
 
@@ -96,7 +96,7 @@ def _set_cells(row: dict[str, Any] | None, liknande: bool) -> list[str]:
         return ["–"] * (len(SET_COLUMNS) + liknande)
     rank = "–" if row["rank_in_peers"] is None else f"{row['rank_in_peers']} av {row['n_ranked']}"
     pct = "–" if row["percentile_in_peers"] is None else f"{row['percentile_in_peers']:.0f}"
-    cells = [rank, pct, _number(row["peer_mean"])]
+    cells = [rank, pct, format_number(row["peer_mean"])]
     if liknande:
         area = row["peer_area"] or ""
         cells.append(f"{area} ({row['peer_set_vintage']})" if other_vintage(row) else area)
@@ -109,13 +109,13 @@ def _kpi_cells(row: dict[str, Any]) -> list[str]:
     colour = "–" if neutral else row["colour_band"] or ""
     return [
         str(row["year"]),
-        _number(row["value"]),
+        format_number(row["value"]),
         _note(row),
         NEUTRAL_RANK.removeprefix("1 = ") if neutral else "bäst",
         colour,
-        _number(row["delta_prev_year"], signed=True),
-        _number(row["national_value"]),
-        _number(row["national_kommun_median"]),
+        format_number(row["delta_prev_year"], signed=True),
+        format_number(row["national_value"]),
+        format_number(row["national_kommun_median"]),
     ]
 
 
@@ -178,12 +178,12 @@ def print_side_by_side(
         headers.pop(note)
         lines = [(label, cells[:note] + cells[note + 1 :]) for label, cells in lines]
     title = f"{name} ({code}) against its peer sets"
-    need = _width(_table(Console(width=1), title, "KPI", LABEL_MIN, tuple(headers), lines, LEFT))
+    need = _width(rich_table(Console(width=1), title, "KPI", LABEL_MIN, tuple(headers), lines, LEFT))
     if console.is_terminal and need > console.width:
         console.print(NARROW.format(need=need, have=console.width))
         print_tables(console, name, code, rows, outdated_years)
         return
-    table = _table(console, title, "KPI", LABEL_MIN, tuple(headers), lines, LEFT)
+    table = rich_table(console, title, "KPI", LABEL_MIN, tuple(headers), lines, LEFT)
     at = headers.index("colour")
     for label, cells in lines:
         colour = cells[at]

@@ -1,7 +1,7 @@
 """The report's monthly trend: per measure and breakdown, the kommun's months against its peer means.
 
 Rows come from mart.monthly_comparison (warehouse.monthly_query.monthly_trend); the chart reuses the
-report's palette and width (flows.report_charts) and is rendered by flows.report.render_svg.
+report's palette and width (presentation.report_charts) and is rendered by presentation.report.render_svg.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 import altair as alt
 import polars as pl
 
-from flows import report_template as html
-from flows.report_charts import KIND_LABELS, KOMMUN_LINE, PEER_LINES, WIDTH
+from presentation import report_template as html
+from presentation.report_charts import KIND_LABELS, KOMMUN_LINE, PEER_LINES, WIDTH
 
 SOURCE_NAMES = {"socialstyrelsen": "Socialstyrelsen", "scb": "SCB"}
 

@@ -12,9 +12,9 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flows.compare import other_vintage
-from flows.report_charts import BANDS
-from flows.report_css import CSS
+from presentation.compare import other_vintage
+from presentation.report_charts import BANDS
+from presentation.report_css import CSS
 from warehouse.comparison_query import NEUTRAL_RANK
 from warehouse.network_comparison import NETWORK_SOURCE
 

@@ -1,6 +1,6 @@
 """`jamfor compare` and `jamfor export`: a kommun against its peer sets, and the marts as Parquet.
 
-The command's table is flows.compare_table (side by side); the one-table-per-peer-set layout here is
+The command's table is presentation.compare_table (side by side); the one-table-per-peer-set layout here is
 the demo's closing look. Number formats and the footers are shared by both.
 """
 
@@ -19,8 +19,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from flows.config import EXIT_USAGE, Paths, outdated_years
-from flows.csv_out import spreadsheet_csv
 from flows.scope import ScopeError, parse_kpis
+from presentation.csv_out import spreadsheet_csv
+from presentation.numbers import format_number
 from warehouse.comparison_query import NEUTRAL_RANK, OUTDATED_YEARS
 
 FOOTER = (
@@ -47,15 +48,7 @@ NUMBER_COLUMNS = ("year", "value", "peer mean", "rank", "colour", "Δ year", "Ri
 COLOUR_STYLE = {"green": "green", "yellow": "yellow", "red": "red", "grey": "dim"}
 
 
-def _number(value: float | None, *, signed: bool = False) -> str:
-    if value is None:
-        return "–"
-    sign = "+" if signed and value > 0 else ""
-    text = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.1f}"
-    return sign + text.replace(",", " ")
-
-
-def _peers(text: str | None) -> tuple[str | None, str | None]:
+def parse_peers(text: str | None) -> tuple[str | None, str | None]:
     """--peers: a kind (liknande, kommungrupp, lan, riket, network) or network:NAME."""
     if not text:
         return None, None
@@ -102,17 +95,17 @@ def _cells(row: dict) -> list[str]:
     """The figures of one display row as text, in NUMBER_COLUMNS order."""
     return [
         row["year"],
-        _number(row["value"]),
-        _number(row["peer mean"]),
+        format_number(row["value"]),
+        format_number(row["peer mean"]),
         row["rank"],
         row["colour"] or "",
-        _number(row["Δ year"], signed=True),
-        _number(row["Riket"]),
-        _number(row["median"]),
+        format_number(row["Δ year"], signed=True),
+        format_number(row["Riket"]),
+        format_number(row["median"]),
     ]
 
 
-def _table(
+def rich_table(
     console: Console,
     title: str,
     label: str,
@@ -152,7 +145,8 @@ def print_tables(
     for (kind, title), part in shown.group_by("peer_set_kind", "peer_set_title", maintain_order=True):
         # a display of a few dozen rows, not a data path
         lines = [(row["KPI"], _cells(row)) for row in part.iter_rows(named=True)]
-        table = _table(console, f"{name} ({code}) against {title} ({kind})", "KPI", 12, NUMBER_COLUMNS, lines)
+        title_line = f"{name} ({code}) against {title} ({kind})"
+        table = rich_table(console, title_line, "KPI", 12, NUMBER_COLUMNS, lines)
         for kpi, cells in lines:
             colour = cells[4]
             cells[4] = f"[{COLOUR_STYLE.get(colour, 'default')}]{colour}[/]"
@@ -174,9 +168,9 @@ def compare(args: argparse.Namespace) -> int:
     from warehouse.comparison_query import ComparisonFilter, LookupProblem, compare_per_capita
     from warehouse.comparison_query import compare as query
 
-    kind, network = _peers(args.peers)
+    kind, network = parse_peers(args.peers)
     if getattr(args, "monthly", False):
-        from flows.compare_monthly import compare_monthly
+        from presentation.compare_monthly import compare_monthly
 
         return compare_monthly(args, kind, network)
     wanted = ComparisonFilter(
@@ -203,15 +197,15 @@ def compare(args: argparse.Namespace) -> int:
     elif args.format == "json":
         sys.stdout.write(rows.write_json() + "\n")
     else:
-        from flows.compare_per_capita import print_per_capita
-        from flows.compare_table import print_side_by_side, table_console
+        from presentation.compare_per_capita import print_per_capita
+        from presentation.compare_table import print_side_by_side, table_console
 
         console = table_console()
         print_side_by_side(console, name, code, rows, wanted.outdated_years)
         if rows.height and per_capita is not None:
             print_per_capita(console, name, code, per_capita)
         if args.area:
-            from flows.compare_areas import show_areas
+            from presentation.compare_areas import show_areas
 
             show_areas(console, paths.warehouse, code, wanted)
     return 0
@@ -242,6 +236,6 @@ def print_demo_comparison(warehouse: Path, console: Console, municipality: str =
     ):
         code, name, rows = query(warehouse, municipality, wanted)
         print_tables(console, name, code, rows, years)
-    from flows.compare_areas import show_areas
+    from presentation.compare_areas import show_areas
 
     show_areas(console, warehouse, municipality, ComparisonFilter())

@@ -8,7 +8,7 @@ import polars as pl
 from rich.console import Console
 from rich.markup import escape
 
-from flows.compare import _table
+from presentation.compare import rich_table
 
 if TYPE_CHECKING:
     from warehouse.per_capita_query import PerCapita
@@ -63,7 +63,7 @@ def print_per_capita(console: Console, name: str, code: str, per_capita: PerCapi
         return  # no figure at all (no population that year): the note says why, a table of dashes would not
     lines = _per_capita_lines(name, per_capita.rows)
     title = f"Per invånare: {name} ({code}) and its peers, count KPIs"
-    table = _table(console, title, "KPI / kommun / peers", 20, PER_CAPITA_COLUMNS, lines)
+    table = rich_table(console, title, "KPI / kommun / peers", 20, PER_CAPITA_COLUMNS, lines)
     for label, cells in lines:
         table.add_row(escape(label), *cells)
     console.print(table)

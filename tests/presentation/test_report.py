@@ -16,11 +16,11 @@ import polars as pl
 import pytest
 from rich.console import Console
 
-from flows import report_charts as charts
 from flows.cli import main
 from flows.config import Paths
-from flows.report import render_svg, write_demo_report
-from flows.report_template import number
+from presentation import report_charts as charts
+from presentation.report import render_svg, write_demo_report
+from presentation.report_template import number
 from tests import comparison_data as data
 from warehouse.comparison_query import ComparisonFilter
 from warehouse.publish import building

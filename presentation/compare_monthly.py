@@ -16,7 +16,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from flows.config import EXIT_USAGE, Paths
-from flows.csv_out import spreadsheet_csv
+from presentation.csv_out import spreadsheet_csv
+from presentation.numbers import format_number
 from warehouse.comparison_query import NEUTRAL_RANK, LookupProblem
 
 COLUMNS = ("month", "value", "status", "peer mean", "median", "rank", "Δ år")
@@ -27,14 +28,6 @@ FOOTER = (
 )
 
 
-def _number(value: float | None, *, signed: bool = False) -> str:
-    if value is None:
-        return "–"
-    sign = "+" if signed and value > 0 else ""
-    text = f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 1000 else f"{value:,.1f}"
-    return sign + text.replace(",", " ")
-
-
 def _rank(row: dict) -> str:
     return "–" if row["rank_in_peers"] is None else f"{row['rank_in_peers']} av {row['n_ranked']}"
 
@@ -43,12 +36,12 @@ def _cells(row: dict) -> list[str]:
     """One month's figures as text, in COLUMNS order."""
     return [
         row["period"],
-        _number(row["value"]),
+        format_number(row["value"], whole_as_integer=True),
         row["status"] or "",
-        _number(row["peer_mean"]),
-        _number(row["peer_median"]),
+        format_number(row["peer_mean"], whole_as_integer=True),
+        format_number(row["peer_median"], whole_as_integer=True),
         _rank(row),
-        _number(row["delta_prev_year"], signed=True),
+        format_number(row["delta_prev_year"], signed=True, whole_as_integer=True),
     ]
 
 

@@ -12,7 +12,7 @@ import pytest
 from rich.console import Console
 
 from flows.cli import main
-from flows.compare import print_demo_comparison, print_tables
+from presentation.compare import print_demo_comparison, print_tables
 from tests import comparison_data as data
 from warehouse.comparison_query import ComparisonFilter
 from warehouse.comparison_query import compare as query

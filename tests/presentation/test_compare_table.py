@@ -17,7 +17,7 @@ import pytest
 from rich.console import Console
 
 from flows.cli import main
-from flows.compare_table import KPI_COLUMNS, SET_COLUMNS, print_side_by_side
+from presentation.compare_table import KPI_COLUMNS, SET_COLUMNS, print_side_by_side
 from tests import peer_versions_data as real
 from warehouse.comparison_query import ComparisonFilter, compare
 
