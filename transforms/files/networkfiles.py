@@ -33,7 +33,6 @@ DIRECTIONS = {
     "ingen": "neutral",
     "none": "neutral",
 }
-OPTIONAL = ("measure_title", "unit", "direction", "note", "network")
 
 
 def _optional(frame: pl.DataFrame, col: str) -> pl.Expr:

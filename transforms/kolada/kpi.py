@@ -40,21 +40,6 @@ IGNORED_FIELDS = ("ou_publication_date", "definition")
 KPI_DTYPE = pl.Struct(dict.fromkeys(KPI_FIELDS, pl.String))
 # "(-2021)" marks a series discontinued after that year; 14 v3 titles write "(- 2024)", one has it mid-title
 DISCONTINUED_PATTERN = r"\(-\s?(\d{4})\)"
-KPI_COLUMNS = (
-    "kpi_id",
-    "title",
-    "description",
-    "is_divided_by_gender",
-    "municipality_type",
-    "auspice",
-    "operating_area",
-    "perspective",
-    "prel_publication_date",
-    "publication_date",
-    "publ_period",
-    "has_ou_data",
-    "discontinued_year",
-)
 
 
 def kpi_dimension(pages: pl.DataFrame) -> DimResult:
