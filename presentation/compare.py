@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 from rich import box
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.markup import escape
 from rich.table import Table
 
@@ -129,7 +129,7 @@ def rich_table(
     label_width = max(label_min, console.width - sum(widths) - 2 * (len(widths) + 1))
     table.add_column(label, no_wrap=True, overflow="ellipsis", max_width=label_width)
     for header, width in zip(columns, widths, strict=True):
-        justify = "left" if header.split("\n")[-1] in left else "right"
+        justify: JustifyMethod = "left" if header.split("\n")[-1] in left else "right"
         table.add_column(header, justify=justify, no_wrap=True, min_width=width)
     return table
 

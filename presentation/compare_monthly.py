@@ -11,7 +11,7 @@ import sys
 
 import polars as pl
 from rich import box
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.markup import escape
 from rich.table import Table
 
@@ -68,7 +68,7 @@ def print_monthly(console: Console, name: str, code: str, rows: pl.DataFrame) ->
         # every column at its full width: piped output (80 columns) must not cut a figure
         for i, header in enumerate(headers):
             width = max(len(header), *(len(cells[i]) for cells in lines))
-            justify = "left" if header in ("month", "status") else "right"
+            justify: JustifyMethod = "left" if header in ("month", "status") else "right"
             table.add_column(escape(header), justify=justify, no_wrap=True, min_width=width)
         for cells in lines:
             table.add_row(*(escape(c) for c in cells))

@@ -63,9 +63,9 @@ def table_console() -> Console:
 
 def _width(table: Table) -> int:
     """How many columns the table takes when printed whole (its KPI labels cut to LABEL_MIN)."""
-    probe = Console(width=PIPE_WIDTH, file=io.StringIO())
-    probe.print(table)
-    return max(len(line.rstrip()) for line in probe.file.getvalue().splitlines())
+    buffer = io.StringIO()
+    Console(width=PIPE_WIDTH, file=buffer).print(table)
+    return max(len(line.rstrip()) for line in buffer.getvalue().splitlines())
 
 
 def _keyed(rows: pl.DataFrame) -> pl.DataFrame:

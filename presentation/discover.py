@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import cast
 
 import polars as pl
 from rich.console import Console
@@ -97,8 +98,8 @@ def _print_kpi(info: dict[str, object], fmt: str) -> None:
     if fmt == "json":
         print(json.dumps(info, ensure_ascii=False, default=str, indent=2))
         return
-    years = info["years_with_values"]
-    span = f"{years[0]}–{years[-1]} ({len(years)} years)" if years else "none"  # type: ignore[index]
+    years = cast(list[int], info["years_with_values"])
+    span = f"{years[0]}–{years[-1]} ({len(years)} years)" if years else "none"
     lines = [
         f"{info['kpi_id']}  {info['title']}",
         f"operating area: {info['operating_area']}  ·  perspective: {info['perspective']}",

@@ -102,7 +102,7 @@ def build_page(data: ReportData, wanted: ComparisonFilter, monthly: pl.DataFrame
     members = data.peers.partition_by("peer_set_id", "kpi_id", as_dict=True)
     trends = data.trend.partition_by("kpi_id", as_dict=True)
     kpis: list[list[dict]] = []
-    jobs: list[tuple[alt.LayerChart, str]] = []
+    jobs: list[tuple[alt.LayerChart | alt.FacetChart, str]] = []
     for (kpi_id,), part in rows.group_by("kpi_id", maintain_order=True):
         kpi_rows = part.to_dicts()  # one row per peer set: a handful
         kpis.append(kpi_rows)

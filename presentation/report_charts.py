@@ -84,7 +84,7 @@ def peer_frame(members: pl.DataFrame, name: str) -> pl.DataFrame:
     )
 
 
-def peer_chart(members: pl.DataFrame, row: Mapping[str, Any], name: str) -> alt.LayerChart:
+def peer_chart(members: pl.DataFrame, row: Mapping[str, Any], name: str) -> alt.LayerChart | alt.FacetChart:
     """The kommun among one peer set in the row's year, highlighted in its colour band.
 
     `members` holds the kommun's and its peers' values (warehouse.report_query.peer_values for one
@@ -106,7 +106,7 @@ def peer_chart(members: pl.DataFrame, row: Mapping[str, Any], name: str) -> alt.
             sort=order["kommun"].to_list(),
             axis=alt.Axis(
                 labelLimit=110,
-                labelFontWeight=alt.condition(_is(name), alt.value("bold"), alt.value("normal")),  # type: ignore[arg-type]
+                labelFontWeight=alt.condition(_is(name), alt.value("bold"), alt.value("normal")),
             ),
         )
         layers: list[alt.Chart] = [
@@ -176,7 +176,7 @@ def trend_frame(trend: pl.DataFrame, name: str) -> pl.DataFrame:
     )
 
 
-def trend_chart(trend: pl.DataFrame, name: str, title: str) -> alt.LayerChart:
+def trend_chart(trend: pl.DataFrame, name: str, title: str) -> alt.LayerChart | alt.FacetChart:
     """The kommun's values over the years against its peer sets' means and Riket; open dots = prel."""
     frame = trend_frame(trend, name)
     present = set(frame["serie"].to_list())
@@ -201,7 +201,7 @@ def trend_chart(trend: pl.DataFrame, name: str, title: str) -> alt.LayerChart:
     base = alt.Chart(frame).encode(x=x, y=y, color=colour)
     own = f"datum.serie === {json.dumps(name)}"
     lines = base.mark_line().encode(
-        strokeWidth=alt.condition(own, alt.value(3), alt.value(1.5)),  # type: ignore[arg-type]
+        strokeWidth=alt.condition(own, alt.value(3), alt.value(1.5)),
         strokeDash=dash,
     )
     points = base.transform_filter(f"{own} && !datum.preliminärt").mark_point(filled=True, size=28)

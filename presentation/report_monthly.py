@@ -44,8 +44,8 @@ def monthly_frame(rows: pl.DataFrame, name: str) -> pl.DataFrame:
         "Snitt övriga i {} (egen bearbetning)",
         pl.col("peer_set_kind").replace_strict(KIND_LABELS, default="gruppen"),
     )
-    repeated = rows.select("peer_set_id", "peer_set_kind").unique().group_by("peer_set_kind").len()
-    repeated = repeated.filter(pl.col("len") > 1)["peer_set_kind"]
+    per_kind = rows.select("peer_set_id", "peer_set_kind").unique().group_by("peer_set_kind").len()
+    repeated = per_kind.filter(pl.col("len") > 1)["peer_set_kind"]
     label = (
         pl.when(pl.col("peer_set_kind").is_in(repeated.implode()))
         .then(pl.format("{} – {}", label, "peer_set_title"))
@@ -61,7 +61,7 @@ def monthly_frame(rows: pl.DataFrame, name: str) -> pl.DataFrame:
     )
 
 
-def monthly_chart(rows: pl.DataFrame, name: str, title: str) -> alt.LayerChart:
+def monthly_chart(rows: pl.DataFrame, name: str, title: str) -> alt.LayerChart | alt.FacetChart:
     """Lines per month: the kommun (thick, with dots) against the peer means of each of its sets."""
     frame = monthly_frame(rows, name)
     peers = sorted(set(frame["serie"].to_list()) - {name})
@@ -73,7 +73,7 @@ def monthly_chart(rows: pl.DataFrame, name: str, title: str) -> alt.LayerChart:
     y = alt.Y("värde:Q", title="Värde", scale=alt.Scale(zero=False))
     base = alt.Chart(frame).encode(x=x, y=y, color=colour)
     own = f"datum.serie === {json.dumps(name)}"
-    lines = base.mark_line().encode(strokeWidth=alt.condition(own, alt.value(3), alt.value(1.5)))  # type: ignore[arg-type]
+    lines = base.mark_line().encode(strokeWidth=alt.condition(own, alt.value(3), alt.value(1.5)))
     points = base.transform_filter(own).mark_point(filled=True, size=28)
     return alt.layer(lines, points).properties(
         width=WIDTH, height=170, description=f"{name}: {title}, månad för månad"

@@ -55,7 +55,7 @@ def derive_directions(
     return (
         pl.concat([chosen, derived.join(chosen, on="kpi_id", how="anti")])
         .select(DIRECTION_SCHEMA.names())
-        .cast(dict(DIRECTION_SCHEMA))
+        .cast(DIRECTION_SCHEMA)
         .sort("kpi_id")
     )
 

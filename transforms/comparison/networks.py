@@ -80,7 +80,7 @@ def resolve_networks(
         schema=dict.fromkeys(["network_id", "title", "description", "source_file"], pl.String),
         orient="row",
     ).join(counts, on="network_id", how="left")
-    return frame.select(NETWORK_SCHEMA.names()).cast(dict(NETWORK_SCHEMA)), members.cast(dict(MEMBER_SCHEMA))
+    return frame.select(NETWORK_SCHEMA.names()).cast(NETWORK_SCHEMA), members.cast(MEMBER_SCHEMA)
 
 
 def _check_specs(networks: list[NetworkSpec], source: str) -> None:

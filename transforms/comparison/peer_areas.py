@@ -19,5 +19,5 @@ def kpi_peer_areas(kpis: pl.DataFrame, rules: list[Rule], default_area: str) -> 
     """
     area, rule = first_match(rules, default_area, DEFAULT_RULE)
     return kpis.select("kpi_id", "operating_area", area.alias("peer_area"), rule.alias("rule")).cast(
-        dict(PEER_AREA_SCHEMA)
+        PEER_AREA_SCHEMA
     )

@@ -84,7 +84,8 @@ def _dense(name: str, what: str, raw: Any, n: int, dtype: pl.DataType) -> pl.Ser
         )
         if bad is None and dtype == pl.Float64():
             bad = next(i for i, v in enumerate(items) if v is not None and not isinstance(v, int | float))
-        raise JsonStatError(f"{name}: {what} at cell {bad} is {items[bad]!r}, not a number") from None
+        shown = "?" if bad is None else repr(items[bad])
+        raise JsonStatError(f"{name}: {what} at cell {bad} is {shown}, not a number") from None
 
 
 def decode_jsonstat2(doc: Any, *, name: str = "json-stat2") -> JsonStatDataset:

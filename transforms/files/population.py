@@ -69,7 +69,7 @@ def population_from_jsonstat(ds: JsonStatDataset, reference: pl.DataFrame, file_
         ),
         pl.when(~integral).then(pl.format("population {} is not a whole number", pl.col("value"))),
     ]
-    raw_cols = [
+    raw_cols: list[str] = [
         c for c in ("Region", "Alder", "Kon", "ContentsCode", "Tid", "value") if c in ds.frame.columns
     ]
     return finish(

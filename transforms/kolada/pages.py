@@ -77,7 +77,7 @@ def _first_line(exc: Exception) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
-def field_names(dtype: pl.DataType) -> set[str]:
+def field_names(dtype: object) -> set[str]:
     """Every field name of a struct dtype, including those of nested structs and lists of structs."""
     if isinstance(dtype, pl.List):
         return field_names(dtype.inner)
