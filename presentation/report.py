@@ -15,7 +15,6 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import altair as alt
 import polars as pl
 import vl_convert
 from rich.console import Console
@@ -25,6 +24,7 @@ from flows.scope import ScopeError
 from presentation import report_charts as charts
 from presentation import report_monthly
 from presentation import report_template as html
+from presentation import vegalite as vl
 from presentation.compare import parse_peers  # the same --peers syntax as `jamfor compare`
 from presentation.compare_table import KIND_ORDER  # the same peer set order as `jamfor compare`
 from warehouse.comparison_query import ComparisonFilter, LookupProblem
@@ -35,14 +35,13 @@ _SVG_ROOT = re.compile(r"<svg\b[^>]*>")
 _NAMESPACES = re.compile(r'\s+xmlns(?::xlink)?="[^"]*"')
 
 
-def render_svg(chart: alt.TopLevelMixin, label: str) -> str:
+def render_svg(chart: vl.Spec, label: str) -> str:
     """The chart as inline SVG: Swedish number format, scalable (viewBox), no namespace URLs.
 
     Inline SVG in HTML needs no xmlns; dropping it leaves the page without any http(s) text at all.
-    The spec is not re-validated here (the tests validate every kind of chart): Altair's schema
-    validation took longer than the rendering itself.
+    The spec is not validated here (the tests validate every kind of chart against the schema).
     """
-    spec = chart.to_dict(validate=False)
+    spec = {**chart}
     # the root becomes one labelled image; per-mark ARIA labels would only add ~10 % of bytes
     spec["config"] = {**spec.get("config", {}), "aria": False}
     svg = vl_convert.vegalite_to_svg(spec, format_locale="sv-SE")
@@ -102,7 +101,7 @@ def build_page(data: ReportData, wanted: ComparisonFilter, monthly: pl.DataFrame
     members = data.peers.partition_by("peer_set_id", "kpi_id", as_dict=True)
     trends = data.trend.partition_by("kpi_id", as_dict=True)
     kpis: list[list[dict]] = []
-    jobs: list[tuple[alt.LayerChart | alt.FacetChart, str]] = []
+    jobs: list[tuple[vl.Spec, str]] = []
     for (kpi_id,), part in rows.group_by("kpi_id", maintain_order=True):
         kpi_rows = part.to_dicts()  # one row per peer set: a handful
         kpis.append(kpi_rows)

@@ -1,4 +1,4 @@
-"""Chart specifications of `jamfor report`, built with Altair from Polars frames (pure: no I/O).
+"""Chart specifications of `jamfor report`: Vega-Lite dicts from Polars frames (pure: no I/O).
 
 Three charts: a kommun among one peer set (bars with names for small sets, a strip of ticks for
 large ones), its trend against peer means and Riket, and the Öppna jämförelser area summary. Labels
@@ -11,8 +11,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-import altair as alt
 import polars as pl
+
+from presentation import vegalite as vl
 
 WIDTH = 300  # plot width in px; the page scales the SVG down (viewBox) on narrower screens
 BAR_LIMIT = 15  # sets up to this many kommuner get one named bar each; larger ones a strip of ticks
@@ -32,6 +33,8 @@ BANDS: dict[str, tuple[str, str]] = {
     "neutral": ("#222222", "ingen färgsättning: måttet har ingen bättre riktning (kostnad, volym, kontext)"),
     "grey": ("#8a8a8a", "värde saknas"),
 }
+# the legend of a chart of lines (trend, monthly): one column under the plot, the line style as symbol
+LINE_LEGEND = {"title": None, "orient": "bottom", "columns": 1, "labelLimit": 280, "symbolType": "stroke"}
 KIND_LABELS = {
     "liknande": "liknande kommuner",
     "kommungrupp": "kommungruppen",
@@ -51,7 +54,7 @@ def _is(name: str) -> str:
     return f"datum.value === {json.dumps(name)}"
 
 
-def _reference_lines(row: Mapping[str, Any]) -> alt.Chart | None:
+def _reference_lines(row: Mapping[str, Any]) -> tuple[pl.DataFrame, vl.Spec] | None:
     """Vertical rules at the peer mean (egen bearbetning) and Riket (Kolada's value), when known."""
     dashes = {MEAN: [1, 0], RIKET: [5, 3]}
     refs = [(MEAN, row.get("peer_mean")), (RIKET, row.get("national_value"))]
@@ -60,18 +63,13 @@ def _reference_lines(row: Mapping[str, Any]) -> alt.Chart | None:
         return None
     frame = pl.DataFrame(known, schema={"linje": pl.String, "värde": pl.Float64}, orient="row")
     shown = [label for label, _ in known]  # the legend lists only the lines drawn
-    return (
-        alt.Chart(frame)
-        .mark_rule(strokeWidth=1.5, color=INK)
-        .encode(
-            x="värde:Q",
-            strokeDash=alt.StrokeDash(
-                "linje:N",
-                scale=alt.Scale(domain=shown, range=[dashes[label] for label in shown]),
-                legend=alt.Legend(title=None, orient="bottom", direction="vertical", labelLimit=280),
-            ),
-        )
+    dash = vl.channel(
+        "linje:N",
+        scale={"domain": shown, "range": [dashes[label] for label in shown]},
+        legend={"title": None, "orient": "bottom", "direction": "vertical", "labelLimit": 280},
     )
+    encoding = {"x": vl.channel("värde:Q"), "strokeDash": dash}
+    return vl.layer("rule", encoding, data=frame, strokeWidth=1.5, color=INK)
 
 
 def peer_frame(members: pl.DataFrame, name: str) -> pl.DataFrame:
@@ -84,56 +82,88 @@ def peer_frame(members: pl.DataFrame, name: str) -> pl.DataFrame:
     )
 
 
-def peer_chart(members: pl.DataFrame, row: Mapping[str, Any], name: str) -> alt.LayerChart | alt.FacetChart:
+def peer_chart(members: pl.DataFrame, row: Mapping[str, Any], name: str) -> vl.Spec:
     """The kommun among one peer set in the row's year, highlighted in its colour band.
 
     `members` holds the kommun's and its peers' values (warehouse.report_query.peer_values for one
     set and KPI); `row` is the kommun's mart.municipality_comparison row for that set.
     """
     frame = peer_frame(members, name)
-    colour = alt.Color(
-        "markering:N", scale=alt.Scale(domain=[name, OTHERS], range=[band_colour(row["colour_band"]), GREY])
+    colour = vl.channel(
+        "markering:N",
+        scale={"domain": [name, OTHERS], "range": [band_colour(row["colour_band"]), GREY]},
+        legend=None,
     )
-    x = alt.X("värde:Q", title=f"Värde {row['year']}", axis=alt.Axis(tickCount=5))
-    base = alt.Chart(frame)
+    x = vl.channel("värde:Q", title=f"Värde {row['year']}", axis={"tickCount": 5})
     if frame.height <= BAR_LIMIT:
         # best first by the KPI's direction (neutral: value order, highest first, as ranked); an explicit
         # list, because a sort by field is dropped when the layers' data differ
         order = frame.sort("värde", descending=row.get("direction") != "lower", maintain_order=True)
-        y = alt.Y(
+        y = vl.channel(
             "kommun:N",
             title="Kommun",
             sort=order["kommun"].to_list(),
-            axis=alt.Axis(
-                labelLimit=110,
-                labelFontWeight=alt.condition(_is(name), alt.value("bold"), alt.value("normal")),
-            ),
+            axis={"labelLimit": 110, "labelFontWeight": vl.condition(_is(name), "bold", "normal")},
         )
-        layers: list[alt.Chart] = [
-            base.mark_bar().encode(x=x, y=y, color=colour.legend(None)),
-            base.transform_filter("datum.preliminärt")
-            .mark_text(align="left", dx=3, fontSize=10, color=INK, aria=False)
-            .encode(x=x, y=y, text=alt.value("prel.")),
-        ]
-        height: alt.Step | int = alt.Step(16)
-    else:
         layers = [
-            base.transform_filter(f"datum.markering !== {json.dumps(name)}")
-            .mark_tick(thickness=1, size=18, opacity=0.7, aria=False)  # ~300 marks: no labels
-            .encode(x=x, color=colour.legend(None)),
-            base.transform_filter(f"datum.markering === {json.dumps(name)}")
-            .mark_point(shape="diamond", filled=True, size=160, opacity=1)
-            .encode(x=x, color=colour.legend(None)),
-            base.transform_filter(f"datum.markering === {json.dumps(name)}")
-            .mark_text(dy=-16, fontWeight="bold", fontSize=11, color=INK, aria=False)
-            .encode(x=x, text="markering:N"),
+            vl.layer("bar", {"x": x, "y": y, "color": colour}, data=frame),
+            vl.layer(
+                "text",
+                {"x": x, "y": y, "text": {"value": "prel."}},
+                data=frame,
+                filter_="datum.preliminärt",
+                align="left",
+                dx=3,
+                fontSize=10,
+                color=INK,
+                aria=False,
+            ),
+        ]
+        height: dict[str, int] | int = {"step": 16}
+    else:
+        marked = f"datum.markering === {json.dumps(name)}"
+        layers = [
+            vl.layer(  # ~300 marks: no labels
+                "tick",
+                {"x": x, "color": colour},
+                data=frame,
+                filter_=f"datum.markering !== {json.dumps(name)}",
+                thickness=1,
+                size=18,
+                opacity=0.7,
+                aria=False,
+            ),
+            vl.layer(
+                "point",
+                {"x": x, "color": colour},
+                data=frame,
+                filter_=marked,
+                shape="diamond",
+                filled=True,
+                size=160,
+                opacity=1,
+            ),
+            vl.layer(
+                "text",
+                {"x": x, "text": vl.channel("markering:N")},
+                data=frame,
+                filter_=marked,
+                dy=-16,
+                fontWeight="bold",
+                fontSize=11,
+                color=INK,
+                aria=False,
+            ),
         ]
         height = 44
     rules = _reference_lines(row)
     if rules is not None:
         layers.append(rules)
-    return alt.layer(*layers).properties(
-        width=WIDTH, height=height, description=f"{name} bland {row['peer_set_title']}, {row['year']}"
+    return vl.layered(
+        layers,
+        width=WIDTH,
+        height=height,
+        description=f"{name} bland {row['peer_set_title']}, {row['year']}",
     )
 
 
@@ -176,7 +206,7 @@ def trend_frame(trend: pl.DataFrame, name: str) -> pl.DataFrame:
     )
 
 
-def trend_chart(trend: pl.DataFrame, name: str, title: str) -> alt.LayerChart | alt.FacetChart:
+def trend_chart(trend: pl.DataFrame, name: str, title: str) -> vl.Spec:
     """The kommun's values over the years against its peer sets' means and Riket; open dots = prel."""
     frame = trend_frame(trend, name)
     present = set(frame["serie"].to_list())
@@ -188,29 +218,33 @@ def trend_chart(trend: pl.DataFrame, name: str, title: str) -> alt.LayerChart | 
         *([INK] * len(riket)),
         *(PEER_LINES[i % len(PEER_LINES)] for i in range(len(peers))),
     ]
-    legend = alt.Legend(title=None, orient="bottom", columns=1, labelLimit=280, symbolType="stroke")
-    colour = alt.Color("serie:N", scale=alt.Scale(domain=domain, range=palette), legend=legend)
+    legend = LINE_LEGEND
+    colour = vl.channel("serie:N", scale={"domain": domain, "range": palette}, legend=legend)
     # Riket dashed; the same field and legend as the colour, so the legend shows the dash too
-    dash = alt.StrokeDash(
+    dash = vl.channel(
         "serie:N",
-        scale=alt.Scale(domain=domain, range=[[5, 3] if serie == RIKET else [1, 0] for serie in domain]),
+        scale={"domain": domain, "range": [[5, 3] if serie == RIKET else [1, 0] for serie in domain]},
         legend=legend,
     )
-    x = alt.X("år:Q", title="År", axis=alt.Axis(format="d", tickMinStep=1), scale=alt.Scale(zero=False))
-    y = alt.Y("värde:Q", title="Värde", scale=alt.Scale(zero=False))
-    base = alt.Chart(frame).encode(x=x, y=y, color=colour)
+    x = vl.channel("år:Q", title="År", axis={"format": "d", "tickMinStep": 1}, scale={"zero": False})
+    y = vl.channel("värde:Q", title="Värde", scale={"zero": False})
+    base = {"x": x, "y": y, "color": colour}
     own = f"datum.serie === {json.dumps(name)}"
-    lines = base.mark_line().encode(
-        strokeWidth=alt.condition(own, alt.value(3), alt.value(1.5)),
-        strokeDash=dash,
-    )
-    points = base.transform_filter(f"{own} && !datum.preliminärt").mark_point(filled=True, size=28)
-    preliminary = base.transform_filter(f"{own} && datum.preliminärt").mark_point(
-        filled=False, size=50, strokeWidth=2
-    )
-    return alt.layer(lines, points, preliminary).properties(
-        width=WIDTH, height=170, description=f"{name}: {title}, utveckling över åren"
-    )
+    width = vl.condition(own, 3, 1.5)
+    layers = [
+        vl.layer("line", {**base, "strokeWidth": width, "strokeDash": dash}, data=frame),
+        vl.layer("point", base, data=frame, filter_=f"{own} && !datum.preliminärt", filled=True, size=28),
+        vl.layer(
+            "point",
+            base,
+            data=frame,
+            filter_=f"{own} && datum.preliminärt",
+            filled=False,
+            size=50,
+            strokeWidth=2,
+        ),
+    ]
+    return vl.layered(layers, width=WIDTH, height=170, description=f"{name}: {title}, utveckling över åren")
 
 
 def area_frame(areas: pl.DataFrame) -> pl.DataFrame:
@@ -223,29 +257,27 @@ def area_frame(areas: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def area_chart(areas: pl.DataFrame) -> alt.Chart:
+def area_chart(areas: pl.DataFrame) -> vl.Spec:
     """Share of positive ÖJ factors per area: the shown year (dark) against the year before (light)."""
     frame = area_frame(areas)
     years = sorted(set(frame["år"].to_list()))
-    return (
-        alt.Chart(frame)
-        .mark_bar()
-        .encode(
-            y=alt.Y("område:N", title="Område", axis=alt.Axis(labelLimit=120)),
-            yOffset=alt.YOffset("år:N", sort=years),
-            x=alt.X(
-                "andel:Q",
-                title="Andel positiva faktorer",
-                scale=alt.Scale(domain=[0, 1]),
-                axis=alt.Axis(format="%"),
-            ),
-            color=alt.Color(
-                "år:N",
-                scale=alt.Scale(domain=years, range=["#9ab7d8", KOMMUN_LINE][-len(years) :]),
-                legend=alt.Legend(title="År", orient="bottom"),
-            ),
-        )
-        .properties(
-            width=WIDTH, height=alt.Step(20), description="Öppna jämförelser: andel positiva faktorer"
-        )
+    encoding = {
+        "y": vl.channel("område:N", title="Område", axis={"labelLimit": 120}),
+        "yOffset": vl.channel("år:N", sort=years),
+        "x": vl.channel(
+            "andel:Q", title="Andel positiva faktorer", scale={"domain": [0, 1]}, axis={"format": "%"}
+        ),
+        "color": vl.channel(
+            "år:N",
+            scale={"domain": years, "range": ["#9ab7d8", KOMMUN_LINE][-len(years) :]},
+            legend={"title": "År", "orient": "bottom"},
+        ),
+    }
+    return vl.single(
+        frame,
+        "bar",
+        encoding,
+        width=WIDTH,
+        height={"step": 20},
+        description="Öppna jämförelser: andel positiva faktorer",
     )

@@ -10,11 +10,11 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import altair as alt
 import polars as pl
 
 from presentation import report_template as html
-from presentation.report_charts import KIND_LABELS, KOMMUN_LINE, PEER_LINES, WIDTH
+from presentation import vegalite as vl
+from presentation.report_charts import KIND_LABELS, KOMMUN_LINE, LINE_LEGEND, PEER_LINES, WIDTH
 
 SOURCE_NAMES = {"socialstyrelsen": "Socialstyrelsen", "scb": "SCB"}
 
@@ -61,23 +61,22 @@ def monthly_frame(rows: pl.DataFrame, name: str) -> pl.DataFrame:
     )
 
 
-def monthly_chart(rows: pl.DataFrame, name: str, title: str) -> alt.LayerChart | alt.FacetChart:
+def monthly_chart(rows: pl.DataFrame, name: str, title: str) -> vl.Spec:
     """Lines per month: the kommun (thick, with dots) against the peer means of each of its sets."""
     frame = monthly_frame(rows, name)
     peers = sorted(set(frame["serie"].to_list()) - {name})
     domain = [name, *peers]
     palette = [KOMMUN_LINE, *(PEER_LINES[i % len(PEER_LINES)] for i in range(len(peers)))]
-    legend = alt.Legend(title=None, orient="bottom", columns=1, labelLimit=280, symbolType="stroke")
-    colour = alt.Color("serie:N", scale=alt.Scale(domain=domain, range=palette), legend=legend)
-    x = alt.X("månad:T", title="Månad", axis=alt.Axis(format="%Y-%m", tickCount="month"))
-    y = alt.Y("värde:Q", title="Värde", scale=alt.Scale(zero=False))
-    base = alt.Chart(frame).encode(x=x, y=y, color=colour)
+    colour = vl.channel("serie:N", scale={"domain": domain, "range": palette}, legend=LINE_LEGEND)
+    x = vl.channel("månad:T", title="Månad", axis={"format": "%Y-%m", "tickCount": "month"})
+    y = vl.channel("värde:Q", title="Värde", scale={"zero": False})
+    base = {"x": x, "y": y, "color": colour}
     own = f"datum.serie === {json.dumps(name)}"
-    lines = base.mark_line().encode(strokeWidth=alt.condition(own, alt.value(3), alt.value(1.5)))
-    points = base.transform_filter(own).mark_point(filled=True, size=28)
-    return alt.layer(lines, points).properties(
-        width=WIDTH, height=170, description=f"{name}: {title}, månad för månad"
-    )
+    layers = [
+        vl.layer("line", {**base, "strokeWidth": vl.condition(own, 3, 1.5)}, data=frame),
+        vl.layer("point", base, data=frame, filter_=own, filled=True, size=28),
+    ]
+    return vl.layered(layers, width=WIDTH, height=170, description=f"{name}: {title}, månad för månad")
 
 
 def chart_title(rows: pl.DataFrame) -> str:

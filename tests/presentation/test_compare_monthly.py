@@ -151,3 +151,22 @@ def test_csv_defuses_a_formula_like_measure_name_json_keeps_it(tmp_path: Path, c
     assert [r["measure_title"] for r in json.loads(json_out)] == [formula]
     code, out, _ = run(argv[:-1], capsys)
     assert code == 0 and "1 = högst värde" in out  # no riktning: neutral, ranked in value order
+
+
+def test_monthly_chart_specs_are_valid_vega_lite(warehouse: Path) -> None:
+    from altair.utils.schemapi import validate_jsonschema
+    from altair.vegalite.v6.schema.core import load_schema
+
+    from presentation import report_monthly
+    from warehouse.monthly_query import monthly_trend
+
+    months = report_monthly.groups(monthly_trend(warehouse, "0561"))
+    assert len(months) == 3
+    for rows in months:
+        spec = report_monthly.monthly_chart(rows, "Åtvidaberg", report_monthly.chart_title(rows))
+        validate_jsonschema(spec, load_schema())  # raises on anything Vega-Lite would not accept
+        lines, points = spec["layer"]
+        assert lines["mark"]["type"] == "line" and points["transform"] == [
+            {"filter": "datum.serie === " + json.dumps("Åtvidaberg")}
+        ]
+        assert spec["datasets"][spec["data"]["name"]], "the chart draws rows"

@@ -14,6 +14,9 @@ from typing import Any
 
 import polars as pl
 import pytest
+from altair.utils.schemapi import validate_jsonschema
+from altair.vegalite.v6.schema.core import load_schema
+from jsonschema import ValidationError
 from rich.console import Console
 
 from flows.cli import main
@@ -59,6 +62,20 @@ def page(warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
     return target.read_text(encoding="utf-8")
 
 
+def _validated(spec: dict[str, Any]) -> dict[str, Any]:
+    """The spec, after checking it against the Vega-Lite JSON schema of the version vl-convert renders."""
+    validate_jsonschema(spec, load_schema())
+    return spec
+
+
+def test_an_invalid_spec_is_caught_by_the_schema_check(aby_2020: ReportData) -> None:
+    row = _row(aby_2020, data.K1, "liknande")
+    spec = charts.peer_chart(_members(aby_2020, row), row, "Aby")
+    spec["layer"][0]["mark"]["type"] = "staple"  # not a Vega-Lite mark
+    with pytest.raises(ValidationError):
+        _validated(spec)
+
+
 def _layer_data(spec: dict[str, Any], layer: dict[str, Any]) -> list[dict[str, Any]]:
     """The rows a layer draws: its own data, else the data Altair hoisted to the top level."""
     return spec["datasets"][layer.get("data", spec.get("data"))["name"]]
@@ -76,7 +93,7 @@ def _members(report: ReportData, row: dict[str, Any]) -> pl.DataFrame:
 
 def test_peer_chart_highlights_the_kommun_with_mean_and_riket(aby_2020: ReportData) -> None:
     row = _row(aby_2020, data.K1, "liknande")
-    spec = charts.peer_chart(_members(aby_2020, row), row, "Aby").to_dict()  # validates the schema
+    spec = _validated(charts.peer_chart(_members(aby_2020, row), row, "Aby"))
     bars, prel, rules = spec["layer"]
     assert bars["mark"]["type"] == "bar"
     shown = {(d["kommun"], d["värde"], d["markering"]) for d in _layer_data(spec, bars)}
@@ -113,7 +130,7 @@ def test_large_sets_become_a_strip_with_the_kommun_marked() -> None:
         }
     )
     row = {"colour_band": "red", "year": 2020, "direction": "lower", "peer_set_title": "Riket: alla kommuner"}
-    spec = charts.peer_chart(members, {**row, "peer_mean": 19.8, "national_value": None}, "K07").to_dict()
+    spec = _validated(charts.peer_chart(members, {**row, "peer_mean": 19.8, "national_value": None}, "K07"))
     ticks, point, label, rules = spec["layer"]
     assert [ticks["mark"]["type"], point["mark"]["type"], label["mark"]["type"]] == ["tick", "point", "text"]
     assert point["transform"] == [{"filter": 'datum.markering === "K07"'}]
@@ -124,7 +141,7 @@ def test_large_sets_become_a_strip_with_the_kommun_marked() -> None:
 
 def test_trend_chart_has_kommun_peer_means_and_riket(aby_2020: ReportData) -> None:
     trend = aby_2020.trend.filter(pl.col("kpi_id") == data.K1)
-    spec = charts.trend_chart(trend, "Aby", "Syntetisk brukarbedömning").to_dict()
+    spec = _validated(charts.trend_chart(trend, "Aby", "Syntetisk brukarbedömning"))
     lines, _points, preliminary = spec["layer"]
     values = {(d["serie"], d["år"]): d["värde"] for d in _layer_data(spec, lines)}
     assert {year: v for (serie, year), v in values.items() if serie == "Aby"} == {
@@ -158,7 +175,7 @@ def test_trend_marks_the_preliminary_year(warehouse: Path) -> None:
 
 def test_area_chart_this_year_against_last(aby_2020: ReportData, warehouse: Path) -> None:
     report = report_data(warehouse, "Aby", ComparisonFilter())  # latest ÖJ year 2021, and 2020
-    spec = charts.area_chart(report.areas).to_dict()
+    spec = _validated(charts.area_chart(report.areas))
     shown = {(d["område"], d["år"], d["andel"]) for d in spec["datasets"][spec["data"]["name"]]}
     expected = set(report.areas.select("oj_area", pl.col("year").cast(pl.String), "share_positive").rows())
     assert shown == expected and {year for _, year, _ in shown} == {"2020", "2021"}
