@@ -151,7 +151,7 @@ HANDLERS: dict[str, tuple[str, str]] = {
     "export": ("presentation.compare", "export"),
     "fetch": ("flows.commands", "fetch"),
     "load": ("flows.commands", "load"),
-    "status": ("flows.commands", "status"),
+    "status": ("presentation.status", "status"),
     "docs": ("flows.commands", "docs"),
     "replay": ("flows.commands", "replay"),
     "demo": ("flows.commands", "demo"),
@@ -168,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `jamfor` console script; failures print one line and exit non-zero."""
     args = build_parser().parse_args(argv)
     prefect_defaults()
-    from flows.scope import ScopeError
+    from schemas.ids import ScopeError
 
     try:
         return _handler(args.command)(args)

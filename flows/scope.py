@@ -12,17 +12,13 @@ import polars as pl
 import yaml
 
 from flows.config import Paths
-from schemas.ids import KPI_ID_RE, YEAR_MAX, YEAR_MIN
+from schemas.ids import KPI_ID_RE, YEAR_MAX, YEAR_MIN, ScopeError
 
 SCOPES_DIR = Path(__file__).parent / "scopes"
 DEFAULT = "default"
 ADHOC = ":adhoc"  # suffix of a scope whose KPIs were given with --kpi
 YEARS = re.compile(r"^(\d{4})(?:-(\d{4})?)?$")
 SCOPE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
-
-
-class ScopeError(ValueError):
-    """A scope file or flag that cannot be used; the message says what is wrong."""
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,10 @@ from __future__ import annotations
 import re
 
 
+class ScopeError(ValueError):
+    """A scope file, flag or id that cannot be used; the message says what is wrong (CLI: exit 2)."""
+
+
 def anchored(body: str) -> str:
     r"""The whole-string form of an unanchored pattern (alternatives grouped, as in `^(\d{4}|G\d+)$`)."""
     return rf"^({body})$" if "|" in body else rf"^{body}$"

@@ -17,7 +17,10 @@ LAST_RUNS = 10
 def _dicts(
     con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None
 ) -> list[dict[str, Any]]:
-    return con.sql(sql, params=params).pl().to_dicts()
+    # a few dozen rows: plain tuples, so a status read needs no Polars/Arrow import
+    result = con.execute(sql, params or [])
+    names = [column[0] for column in result.description or []]
+    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
 
 
 def summary(path: Path, *, last_runs: int = LAST_RUNS) -> dict[str, Any]:
