@@ -12,9 +12,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from fakes.kolada.server import ReplayServer
 from sources.kolada.client import KoladaClient
 from sources.kolada.rawstore import RawStore
-from sources.kolada.replay.server import ReplayServer
 from sources.kolada.settings import KoladaSettings
 
 DEMO_KPIS = [

@@ -202,7 +202,7 @@ def docs(args: argparse.Namespace) -> int:
 
 def replay(args: argparse.Namespace) -> int:
     """Serve the replay Kolada v3 API in the foreground until interrupted."""
-    from sources.kolada.replay.server import ReplayServer
+    from fakes.kolada.server import ReplayServer
 
     server = ReplayServer(port=args.port).start()
     server.set_dataset(args.dataset)

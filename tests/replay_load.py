@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from fakes.kolada.server import ReplayServer
 from flows.config import Paths
 from flows.load import LoadSummary, load_fetch
 from sources.kolada.client import KoladaClient
 from sources.kolada.rawstore import RawStore
-from sources.kolada.replay.server import ReplayServer
 from sources.kolada.settings import KoladaSettings
 from warehouse.history import ValueScope
 

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from fakes.kolada.server import ReplayServer
 from sources.fixtures import REPO_ROOT, fixtures_dir
-from sources.kolada.replay.server import ReplayServer
 
 from .duckdb_cli import duckdb_cli
 

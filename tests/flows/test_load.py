@@ -12,11 +12,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from fakes.kolada.server import ReplayServer
 from flows.config import Paths, Tuning
 from flows.load import load_fetch
 from sources.kolada.client import KoladaClient
 from sources.kolada.rawstore import RawStore
-from sources.kolada.replay.server import ReplayServer
 from sources.kolada.settings import KoladaSettings
 from warehouse import checks, marts
 from warehouse.history import ValueScope

@@ -14,12 +14,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from fakes.kolada.server import ReplayServer
 from flows.config import Paths
 from flows.load import load_fetch
 from flows.reference import apply_reference
 from sources.kolada.client import KoladaClient
 from sources.kolada.rawstore import RawStore, read_pages
-from sources.kolada.replay.server import ReplayServer
 from sources.kolada.settings import KoladaSettings
 from transforms.kolada.values import flatten_values
 from warehouse import marts

@@ -10,10 +10,10 @@ from urllib.parse import parse_qs, urlsplit
 import polars as pl
 import pytest
 
+from fakes.kolada import ReplayServer
 from sources.http import HttpClient, RateLimiter, RetryPolicy, SourceHTTPError
 from sources.kolada.client import KoladaClient
 from sources.kolada.rawstore import RawStore, read_pages, verify_pages
-from sources.kolada.replay import ReplayServer
 from sources.kolada.settings import KoladaSettings
 
 from . import metadata

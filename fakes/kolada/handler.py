@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 
-from sources.kolada.replay.faults import (
+from fakes.kolada.faults import (
     ALL_FAULTS,
     DEFAULT_RETRY_AFTER,
     DEFAULT_SLOW_SECONDS,
@@ -18,11 +18,11 @@ from sources.kolada.replay.faults import (
     FaultSettings,
     retry_after_header,
 )
-from sources.kolada.replay.hostile import Streamed, hostile_reply
-from sources.kolada.replay.routes import Reply, handle_api, json_reply
+from fakes.kolada.hostile import Streamed, hostile_reply
+from fakes.kolada.routes import Reply, handle_api, json_reply
 
 if TYPE_CHECKING:
-    from sources.kolada.replay.server import ReplayServer
+    from fakes.kolada.server import ReplayServer
 
 logger = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 
-from sources.kolada.replay.dataset import DATASETS, ReplayDataset, load_dataset
-from sources.kolada.replay.faults import ALL_FAULTS, DEFAULT_RETRY_AFTER, DEFAULT_SLOW_SECONDS, FaultPlan
-from sources.kolada.replay.handler import ReplayHandler, RequestRecord
+from fakes.kolada.dataset import DATASETS, ReplayDataset, load_dataset
+from fakes.kolada.faults import ALL_FAULTS, DEFAULT_RETRY_AFTER, DEFAULT_SLOW_SECONDS, FaultPlan
+from fakes.kolada.handler import ReplayHandler, RequestRecord
 
 logger = logging.getLogger(__name__)
 

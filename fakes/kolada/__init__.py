@@ -9,9 +9,9 @@ testing incremental loads; it is not real data.
 
 from __future__ import annotations
 
-from sources.kolada.replay.dataset import ReplayDataset, RevisionKeys, load_dataset
-from sources.kolada.replay.faults import ALL_FAULTS
-from sources.kolada.replay.handler import RequestRecord
-from sources.kolada.replay.server import ReplayServer
+from fakes.kolada.dataset import ReplayDataset, RevisionKeys, load_dataset
+from fakes.kolada.faults import ALL_FAULTS
+from fakes.kolada.handler import RequestRecord
+from fakes.kolada.server import ReplayServer
 
 __all__ = ["ALL_FAULTS", "ReplayDataset", "ReplayServer", "RequestRecord", "RevisionKeys", "load_dataset"]

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-from sources.kolada.replay.dataset import ReplayDataset
-from sources.kolada.replay.query import DataQuery, Selection, data_items, empty_items, meta_items
+from fakes.kolada.dataset import ReplayDataset
+from fakes.kolada.query import DataQuery, Selection, data_items, empty_items, meta_items
 from sources.kolada.settings import API_MAX_IDS as MAX_IDS
 from sources.kolada.settings import API_MAX_PER_PAGE as MAX_PER_PAGE
 

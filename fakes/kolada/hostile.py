@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, urlsplit
 
-from sources.kolada.replay.faults import HOSTILE_FAULTS
-from sources.kolada.replay.routes import DEFAULT_PER_PAGE, Reply
+from fakes.kolada.faults import HOSTILE_FAULTS
+from fakes.kolada.routes import DEFAULT_PER_PAGE, Reply
 
 # Above the client's default ceiling (64 MiB), so the hostile replay is refused with default settings.
 HOSTILE_BODY_BYTES = 72 * 1024 * 1024
