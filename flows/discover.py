@@ -244,7 +244,8 @@ def _population_with(
     table: str, periods: list[str] | None, overrides: dict[str, list[str]], scb_url: str | None
 ) -> dict[str, list[str]]:
     """The default population selection from the table's metadata with some variables' codes replaced."""
-    from sources.scb import ResponseStore, ScbClient, ScbSettings, population_selection
+    from sources.scb import ScbClient, ScbSettings, population_selection
+    from sources.scb import scb_store as ResponseStore
 
     with tempfile.TemporaryDirectory() as scratch:  # metadata is not stored; the client wants a store
         meta = ScbClient(

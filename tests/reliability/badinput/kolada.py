@@ -19,7 +19,7 @@ from flows.config import Paths
 from flows.load import load_fetch
 from sources.http import SourceHTTPError
 from sources.kolada.client import KoladaClient
-from sources.kolada.rawstore import RawStore
+from sources.kolada.rawstore import kolada_store
 from sources.kolada.settings import KoladaSettings
 from warehouse.history import ValueScope
 from warehouse.publish import connect_readonly
@@ -111,7 +111,7 @@ class KoladaRunner:
         settings = KoladaSettings(
             base_url=self.stub.base_url, rate=5000.0, max_attempts=2, backoff_base=0.0, backoff_max=0.0
         )
-        store = RawStore(workdir, run_id)
+        store = kolada_store(workdir, run_id)
         client = KoladaClient(settings, store)
         try:
             for entity in METADATA:

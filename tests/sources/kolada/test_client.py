@@ -15,8 +15,9 @@ from pytest_httpserver import HTTPServer
 from sources.http import SourceHTTPError
 from sources.kolada.client import KoladaClient
 from sources.kolada.paging import chunked
-from sources.kolada.rawstore import RawStore, read_pages, verify_pages
+from sources.kolada.rawstore import kolada_store, read_pages
 from sources.kolada.settings import KoladaSettings
+from sources.rawstore import verify_pages
 
 from . import FakeKolada, data_items, metadata
 
@@ -38,7 +39,7 @@ def settings(httpserver: HTTPServer) -> KoladaSettings:
 
 
 def make_client(settings: KoladaSettings, tmp_path: Path, progress: Any = None) -> KoladaClient:
-    return KoladaClient(settings, RawStore(tmp_path, "fetch-1"), progress)
+    return KoladaClient(settings, kolada_store(tmp_path, "fetch-1"), progress)
 
 
 def segments_of(path: str) -> dict[str, list[str]]:

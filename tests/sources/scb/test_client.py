@@ -11,7 +11,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from sources.http_post import SourcePostError
-from sources.scb import ResponseStore, ScbClient, ScbSettings, population_selection
+from sources.scb import ScbClient, ScbSettings, population_selection, scb_store
 from tests.sources.scb.pxweb_server import V1_TABLE, PxWebReplay, fixture_json
 from transforms.files.jsonstat import decode_jsonstat2
 
@@ -49,7 +49,7 @@ def decoded(files: list[Path]) -> pl.DataFrame:
 
 def client(replay: PxWebReplay, tmp_path: Path, **settings: object) -> ScbClient:
     scb = ScbSettings(base_url=replay.base_url, v1_url=replay.v1_url, backoff_base=0.05, **settings)
-    return ScbClient(scb, ResponseStore(tmp_path, "f1"))
+    return ScbClient(scb, scb_store(tmp_path, "f1"))
 
 
 def test_real_config_limits_set_rate_and_one_request_fits(server: HTTPServer, tmp_path: Path) -> None:
