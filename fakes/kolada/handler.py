@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 
+from fakes.kolada.canned import canned_reply
 from fakes.kolada.faults import (
     ALL_FAULTS,
     DEFAULT_RETRY_AFTER,
@@ -125,6 +126,9 @@ class ReplayHandler(BaseHTTPRequestHandler):
         if method != "GET":
             return Reply(405, b'{"detail": "Method Not Allowed"}', headers=(("Allow", "GET"),))
         host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
+        canned = self.replay.canned
+        if canned is not None:
+            return canned_reply(canned, self.path, f"http://{host}")
         try:
             return handle_api(self.replay.dataset, self.replay.dataset_name, self.path, f"http://{host}")
         except Exception:

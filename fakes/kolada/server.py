@@ -1,8 +1,8 @@
 """ReplayServer: a local Kolada v3 API on the stdlib ThreadingHTTPServer, with faults and a request log.
 
 Real Kolada values (open-numbers' 2024 v2 scrape, rKolada's 2026 v3 metadata) are served in v3 page
-shape; the "revised" dataset is a synthetic, seeded modification (see dataset.py). Control endpoints
-under /_replay/ are never faulted, delayed or logged.
+shape; the "revised" dataset is a synthetic, seeded modification (see dataset.py); `set_canned` serves
+given pages instead (canned.py). Control endpoints under /_replay/ are never faulted, delayed or logged.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 
+from fakes.kolada.canned import Routes
 from fakes.kolada.dataset import DATASETS, ReplayDataset, load_dataset
 from fakes.kolada.faults import ALL_FAULTS, DEFAULT_RETRY_AFTER, DEFAULT_SLOW_SECONDS, FaultPlan
 from fakes.kolada.handler import ReplayHandler, RequestRecord
@@ -46,6 +47,7 @@ class ReplayServer:
         self._lock = threading.Lock()
         self._log: list[RequestRecord] = []
         self._dataset_name = "base"
+        self._canned: Routes | None = None
         self._latency = 0.0
         self._faults = FaultPlan()
         self._httpd: _HTTPServer | None = None
@@ -115,6 +117,17 @@ class ReplayServer:
             self._dataset_name = name
 
     @property
+    def canned(self) -> Routes | None:
+        """The canned pages served instead of the dataset, if any."""
+        with self._lock:
+            return self._canned
+
+    def set_canned(self, routes: Routes | None) -> None:
+        """Answer /v3 from `routes` (endpoint -> pages, canned.py) from now on; None: the dataset again."""
+        with self._lock:
+            self._canned = routes
+
+    @property
     def faults(self) -> FaultPlan:
         """The fault plan the request handler draws from."""
         return self._faults
@@ -159,10 +172,11 @@ class ReplayServer:
             self._log.clear()
 
     def reset(self) -> None:
-        """Back to defaults: empty log, no faults, no latency, base dataset."""
+        """Back to defaults: empty log, no faults, no latency, base dataset, nothing canned."""
         self._faults.reset()
         with self._lock:
             self._log.clear()
+            self._canned = None
             self._latency = 0.0
             self._dataset_name = "base"
 
