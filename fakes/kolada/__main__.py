@@ -28,7 +28,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--host", default=os.environ.get("JAMFOR_REPLAY_HOST", "127.0.0.1"))
+    parser.add_argument(
+        "--host", default=os.environ.get("JAMFOR_REPLAY_HOST", "127.0.0.1"), help="a loopback address"
+    )
     parser.add_argument("--port", type=int, default=int(os.environ.get("JAMFOR_REPLAY_PORT", DEFAULT_PORT)))
     parser.add_argument(
         "--fixtures-dir",

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 
+from fakes.http import loopback
 from fakes.kolada.canned import Routes
 from fakes.kolada.dataset import DATASETS, ReplayDataset, load_dataset
 from fakes.kolada.faults import ALL_FAULTS, DEFAULT_RETRY_AFTER, DEFAULT_SLOW_SECONDS, FaultPlan
@@ -38,14 +40,16 @@ class _HTTPServer(ThreadingHTTPServer):
 
 
 class ReplayServer:
-    """A local Kolada v3 replay API; use as a context manager or start()/stop()."""
+    """A local Kolada v3 replay API on loopback; use as a context manager or start()/stop()."""
 
     def __init__(self, fixtures_dir: Path | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
         self._fixtures_dir = fixtures_dir
-        self._host = host
+        self._host = loopback(host)
         self._port = port
         self._lock = threading.Lock()
         self._log: list[RequestRecord] = []
+        # requests that arrived before the last reset are not logged when they finish after it
+        self._log_since = float("-inf")
         self._dataset_name = "base"
         self._canned: Routes | None = None
         self._latency = 0.0
@@ -93,8 +97,7 @@ class ReplayServer:
     @property
     def base_url(self) -> str:
         """E.g. "http://127.0.0.1:8765/v3"."""
-        host = "127.0.0.1" if self._host in ("", "0.0.0.0") else self._host
-        return f"http://{host}:{self.port}/v3"
+        return f"http://{self._host}:{self.port}/v3"
 
     @property
     def dataset(self) -> ReplayDataset:
@@ -162,20 +165,22 @@ class ReplayServer:
 
     @property
     def request_log(self) -> list[RequestRecord]:
-        """A snapshot of the /v3 requests seen so far, in arrival order."""
+        """A snapshot of the /v3 requests that arrived since the last reset, in arrival order."""
         with self._lock:
             return sorted(self._log, key=lambda r: r.arrived_monotonic)
 
     def reset_log(self) -> None:
-        """Forget all logged requests."""
+        """Forget all logged requests, and any still being answered."""
         with self._lock:
             self._log.clear()
+            self._log_since = time.monotonic()
 
     def reset(self) -> None:
         """Back to defaults: empty log, no faults, no latency, base dataset, nothing canned."""
         self._faults.reset()
         with self._lock:
             self._log.clear()
+            self._log_since = time.monotonic()
             self._canned = None
             self._latency = 0.0
             self._dataset_name = "base"
@@ -183,4 +188,5 @@ class ReplayServer:
     def record(self, record: RequestRecord) -> None:
         """Append to the request log (called by the handler before it sends the reply)."""
         with self._lock:
-            self._log.append(record)
+            if record.arrived_monotonic >= self._log_since:
+                self._log.append(record)
