@@ -93,8 +93,11 @@ class RawStore:
         self.files: list[Path] = []
 
     def path(self, kind: str) -> Path:
-        """The NDJSON file holding this kind's pages."""
-        return self.fetch_dir / f"{check_kind(kind, self.kinds, self.source)}.ndjson"
+        """The NDJSON file holding this kind's pages (never the manifest of `write_file`)."""
+        path = self.fetch_dir / f"{check_kind(kind, self.kinds, self.source)}.ndjson"
+        if path.name == MANIFEST:
+            raise ValueError(f"{MANIFEST} lists the answers kept as files; pages cannot go there")
+        return path
 
     @property
     def manifest_path(self) -> Path:

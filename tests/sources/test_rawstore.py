@@ -200,6 +200,8 @@ def test_scb_answers_are_numbered_files_with_manifest_lines(tmp_path: Path) -> N
     assert [m["sha256"] for m in manifest] == [hashlib.sha256(a.body).hexdigest() for a in answers]
     with pytest.raises(ValueError, match="invalid scb name"):
         store.write_file("../TAB", answers[0])
+    with pytest.raises(ValueError, match="pages cannot go there"):
+        store.write("manifest", answers[0])
 
 
 def test_a_planted_symlink_is_refused_for_every_source(tmp_path: Path) -> None:
