@@ -12,9 +12,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from fakes.kolada.server import ReplayServer
 from sources.kolada.client import KoladaClient
-from sources.kolada.rawstore import RawStore
-from sources.kolada.replay.server import ReplayServer
+from sources.kolada.rawstore import kolada_store
 from sources.kolada.settings import KoladaSettings
 
 DEMO_KPIS = [
@@ -42,7 +42,7 @@ def measure(rate: float, latency: float, requests_wanted: int) -> dict[str, floa
         settings = KoladaSettings(
             base_url=server.base_url, rate=rate, concurrency=4, max_ids=municipalities_per_path
         )
-        client = KoladaClient(settings, RawStore(Path(tmp), "bench"))
+        client = KoladaClient(settings, kolada_store(Path(tmp), "bench"))
         # one municipality per path: each request is small, so the limiter, not the payload, sets the pace
         units = [
             f"{n:04d}"

@@ -19,7 +19,7 @@ import numpy as np
 import polars as pl
 
 from sources.fixtures import fixtures_dir
-from sources.kolada.rawstore import PAGES_SCHEMA
+from sources.rawstore import PAGES_SCHEMA
 
 PER_PAGE = 5000
 GENDERS = ("T", "K", "M")

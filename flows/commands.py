@@ -42,8 +42,9 @@ def _from_date(text: str | None) -> date | None:
 def fetch(args: argparse.Namespace) -> int:
     """Fetch metadata and/or values into the raw store with a progress bar and a closing summary."""
     from sources.kolada.client import KoladaClient
-    from sources.kolada.rawstore import RawStore, new_fetch_id
+    from sources.kolada.rawstore import kolada_store as RawStore
     from sources.kolada.settings import KoladaSettings
+    from sources.rawstore import new_fetch_id
 
     kpis = list(parse_kpis(args.kpi)) if args.kpi else None
     years = [str(y) for y in parse_years(args.years)] if args.years else None
@@ -175,7 +176,7 @@ def docs(args: argparse.Namespace) -> int:
 
 def replay(args: argparse.Namespace) -> int:
     """Serve the replay Kolada v3 API in the foreground until interrupted."""
-    from sources.kolada.replay.server import ReplayServer
+    from fakes.kolada.server import ReplayServer
 
     server = ReplayServer(port=args.port).start()
     server.set_dataset(args.dataset)

@@ -40,8 +40,9 @@ from sources.files import (
     read_raw,
 )
 from sources.files.municipalities import read_municipality_list
-from sources.kolada.rawstore import new_fetch_id
-from sources.scb import ResponseStore, ScbClient, ScbSettings
+from sources.rawstore import new_fetch_id
+from sources.scb import ScbClient, ScbSettings
+from sources.scb import scb_store as ResponseStore
 from transforms.files.network_owner import empty_networks
 from transforms.files.regions import build_reference
 from transforms.files.result import FileFrames

@@ -26,8 +26,8 @@ from flows.tasks import (
     resolve_scope,
 )
 from presentation.file_report import FilesReport
-from sources.kolada.rawstore import new_fetch_id
 from sources.kolada.settings import KoladaSettings
+from sources.rawstore import new_fetch_id
 from warehouse import runs
 from warehouse.history import ValueScope
 from warehouse.publish import connect_readonly, writer_lock

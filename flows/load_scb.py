@@ -25,12 +25,12 @@ def _population_with(
     table: str, periods: list[str] | None, overrides: dict[str, list[str]], scb_url: str | None
 ) -> dict[str, list[str]]:
     """The default population selection from the table's metadata with some variables' codes replaced."""
-    from sources.scb import ResponseStore, ScbClient, ScbSettings, population_selection
+    from sources.scb import ScbClient, ScbSettings, population_selection, scb_store
 
     with tempfile.TemporaryDirectory() as scratch:  # metadata is not stored; the client wants a store
-        meta = ScbClient(
-            ScbSettings.from_env(base_url=scb_url), ResponseStore(Path(scratch), "meta")
-        ).metadata(table)
+        meta = ScbClient(ScbSettings.from_env(base_url=scb_url), scb_store(Path(scratch), "meta")).metadata(
+            table
+        )
     unknown = sorted(set(overrides) - set(meta["id"]))
     if unknown:
         raise ScopeError(

@@ -15,7 +15,8 @@ import duckdb
 import polars as pl
 
 from schemas.validate import DUPLICATE_KEY, EXACT_DUPLICATE
-from sources.kolada.rawstore import PAGES_SCHEMA, iter_pages
+from sources.kolada.rawstore import iter_pages
+from sources.rawstore import PAGES_SCHEMA
 from transforms.kolada.pages import SOURCE
 from transforms.kolada.values import flatten_values, quarantined_items
 from warehouse import history

@@ -17,7 +17,8 @@ from flows.user_scope import check_known
 from presentation.file_report import FilesReport
 from sources.http import SourceHTTPError
 from sources.kolada.client import FetchResult, KoladaClient
-from sources.kolada.rawstore import RawStore, read_pages
+from sources.kolada.rawstore import kolada_store as RawStore
+from sources.kolada.rawstore import read_pages
 from sources.kolada.settings import KoladaSettings
 from transforms.kolada import metadata as meta_tf
 from warehouse.history import ValueScope

@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from sources.fixtures import fixtures_dir
-from sources.kolada.rawstore import PAGES_SCHEMA
+from sources.rawstore import PAGES_SCHEMA
 
 BASE_URL = "https://api.kolada.se/v3"
 PAGE_SIZE = 5000

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from fakes.kolada.server import ReplayServer
 from flows.config import Paths
 from flows.load import LoadSummary, load_fetch
 from sources.kolada.client import KoladaClient
-from sources.kolada.rawstore import RawStore
-from sources.kolada.replay.server import ReplayServer
+from sources.kolada.rawstore import kolada_store
 from sources.kolada.settings import KoladaSettings
 from warehouse.history import ValueScope
 
@@ -32,7 +32,7 @@ def fetch_and_load(
     raw/kolada/<fetch_id>), loaded as a full refresh."""
     root = paths.data_dir
     with ReplayServer(port=0) as server:
-        store = RawStore(root, fetch_id)
+        store = kolada_store(root, fetch_id)
         client = KoladaClient(KoladaSettings(base_url=server.base_url, rate=500.0), store)
         for entity in catalogues:
             client.metadata(entity)

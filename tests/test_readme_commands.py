@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from fakes.kolada.server import ReplayServer
 from sources.fixtures import REPO_ROOT, fixtures_dir
-from sources.kolada.replay.server import ReplayServer
 
 from .duckdb_cli import duckdb_cli
 
@@ -48,7 +48,7 @@ COVERED_ELSEWHERE = {
     # local PxWeb serving SCB's real TAB6471 answers
     "jamfor load scb --years 2024": "tests/flows/test_discover_scb.py::"
     "test_load_scb_fetches_population_into_the_warehouse: `jamfor load scb --table TAB6471 "
-    "--years 2026 --select ...` against the local PxWeb (tests/sources/scb/pxweb_server.py)",
+    "--years 2026 --select ...` against the local PxWeb (fakes/scb/pxweb.py)",
 }
 # Lines run here, but not verbatim (how, in the function named).
 RUN_SPECIALLY = {

@@ -1,10 +1,10 @@
-"""jamfor sources.kolada layer: the Kolada v3 client, its settings, paging and the raw page store."""
+"""jamfor sources.kolada layer: the Kolada v3 client, its settings, paging and its part of the raw store."""
 
 from __future__ import annotations
 
 from .client import FetchResult, KoladaClient
 from .paging import PagingError, chunked, iter_pages, segment_product
-from .rawstore import RawStore, new_fetch_id, read_pages, verify_pages
+from .rawstore import kolada_store, read_pages
 from .settings import KoladaSettings
 
 __all__ = [
@@ -12,11 +12,9 @@ __all__ = [
     "KoladaClient",
     "KoladaSettings",
     "PagingError",
-    "RawStore",
     "chunked",
     "iter_pages",
-    "new_fetch_id",
+    "kolada_store",
     "read_pages",
     "segment_product",
-    "verify_pages",
 ]

@@ -19,9 +19,9 @@ from urllib.parse import quote
 
 from schemas import ids
 from sources.http import HttpClient, RateLimiter, RetryPolicy
+from sources.rawstore import RawStore
 
 from .paging import chunked, iter_pages, segment_product
-from .rawstore import RawStore
 from .settings import KoladaSettings
 
 log = logging.getLogger("jamfor.kolada")

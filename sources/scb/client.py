@@ -2,7 +2,7 @@
 
 Limits come from the server's config before the first data call: the shared rate limiter is set to
 maxCallsPerTimeWindow / timeWindow and every selection is split into requests of at most maxDataCells
-cells (sources.scb.limits). Each json-stat2 answer is written verbatim to the ResponseStore; decoding is
+cells (sources.scb.limits). Each json-stat2 answer is written verbatim to the raw store; decoding is
 a pure transform (transforms.files.jsonstat).
 """
 
@@ -18,11 +18,12 @@ from urllib.parse import quote
 
 from sources.http import RateLimiter, RetryPolicy
 from sources.http_post import PostHttpClient
+from sources.rawstore import RawStore
 
 from .limits import ApiLimits, Selection, cell_count, split_selection
 from .selection import population_selection, split_v1_query
 from .settings import ScbSettings
-from .store import ResponseStore
+from .store import answer_name
 
 log = logging.getLogger("jamfor.scb")
 # Before /config has answered, be gentle: one call per second.
@@ -41,11 +42,9 @@ class FetchResult:
 
 
 class ScbClient:
-    """Fetches PxWeb json-stat2 data into a ResponseStore within the server's published limits."""
+    """Fetches PxWeb json-stat2 data into a raw store (sources.scb.store) within the server's limits."""
 
-    def __init__(
-        self, settings: ScbSettings, store: ResponseStore, *, http: PostHttpClient | None = None
-    ) -> None:
+    def __init__(self, settings: ScbSettings, store: RawStore, *, http: PostHttpClient | None = None) -> None:
         self.settings = settings
         self.store = store
         self.http = http or PostHttpClient(
@@ -114,7 +113,7 @@ class ScbClient:
         for chunk in chunks:
             body = {"selection": [_variable(k, v, (codelists or {}).get(k)) for k, v in chunk.items()]}
             resp = self.http.post_json(url, body)
-            result.files.append(self.store.write(table_id, resp, body))
+            result.files.append(self.store.write_file(answer_name(table_id), resp, body))
             result.requests += 1
             result.cells += cell_count(chunk)
         result.elapsed_s = time.monotonic() - started
@@ -136,7 +135,7 @@ class ScbClient:
         result = FetchResult(table_id)
         for body, cells in split_v1_query(query, limits.cells(self.settings.max_cells)):
             resp = self.http.post_json(url, body)
-            result.files.append(self.store.write(table_id, resp, body))
+            result.files.append(self.store.write_file(answer_name(table_id), resp, body))
             result.requests += 1
             result.cells += cells
         result.elapsed_s = time.monotonic() - started

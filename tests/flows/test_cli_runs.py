@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from fakes.kolada.server import ReplayServer
 from flows.cli import main
 from sources.kolada.rawstore import read_pages
-from sources.kolada.replay.server import ReplayServer
 
 
 @pytest.fixture(scope="module")

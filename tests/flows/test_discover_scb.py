@@ -1,29 +1,23 @@
-"""`jamfor load scb` against a local PxWeb serving SCB's real TAB6471 answers (tests/sources/scb)."""
+"""`jamfor load scb` against a local PxWeb serving SCB's real TAB6471 answers (fakes.scb)."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pytest_httpserver import HTTPServer
 
+from fakes.scb import PxWebReplay, fixture_json, ordered_codes, pxweb_server
 from flows.cli import main
-from tests.sources.scb.pxweb_server import PxWebReplay, fixture_json, ordered_codes
 from warehouse.publish import connect_readonly
 
 SELECT = ["--select", "Region=01,05", "--select", "Alder=0-9,90-99", "--select", "Kon=TotSa,1,2"]
 
 
 @pytest.fixture
-def pxweb(monkeypatch: pytest.MonkeyPatch) -> Iterator[PxWebReplay]:
-    # werkzeug's request log would go to a stream an earlier test's capture has closed
-    monkeypatch.setattr(logging.getLogger("werkzeug"), "disabled", True)
-    server = HTTPServer(host="127.0.0.1", threaded=True)
-    server.start()
-    yield PxWebReplay(server, config_overrides={"maxDataCells": 700, "maxCallsPerTimeWindow": 30})
-    server.stop()
+def pxweb() -> Iterator[PxWebReplay]:
+    with pxweb_server(config_overrides={"maxDataCells": 700, "maxCallsPerTimeWindow": 30}) as replay:
+        yield replay
 
 
 def fixture_value(region: str, age: str, sex: str, month: str) -> int:

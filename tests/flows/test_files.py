@@ -10,12 +10,11 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
-from pytest_httpserver import HTTPServer
 
+from fakes.scb import PxWebReplay, fixture_json, pxweb_server
 from flows.cli import main
 from flows.files import FilesLoadError, fetch_scb, load_files, load_inbox
 from sources.fixtures import fixtures_dir
-from tests.sources.scb.pxweb_server import PxWebReplay, fixture_json
 
 FX = fixtures_dir()
 HTML = FX / "socialstyrelsen/sdb_web/ekonomiskt_bistand_2017_antal_hushall_resultat.html"
@@ -269,10 +268,8 @@ def test_inbox(wh: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
 @pytest.fixture
 def pxweb() -> Iterator[PxWebReplay]:
-    server = HTTPServer(threaded=True)
-    server.start()
-    yield PxWebReplay(server, config_overrides={"maxDataCells": 700, "maxCallsPerTimeWindow": 30})
-    server.stop()
+    with pxweb_server(config_overrides={"maxDataCells": 700, "maxCallsPerTimeWindow": 30}) as replay:
+        yield replay
 
 
 def test_scb_fetch_then_load_matches_the_fixture(wh: Path, tmp_path: Path, pxweb: PxWebReplay) -> None:

@@ -13,10 +13,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from fakes.kolada.server import ReplayServer
 from flows import kolada_flows
 from flows.config import Paths
 from flows.scope import load_scope
-from sources.kolada.replay.server import ReplayServer
 from warehouse import checks
 from warehouse.publish import WarehouseLocked, connect_readonly, writer_lock
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from fakes.kolada.server import ReplayServer
 from flows.config import Paths, Tuning
 from flows.load import load_fetch
 from sources.kolada.client import KoladaClient
-from sources.kolada.rawstore import RawStore
-from sources.kolada.replay.server import ReplayServer
+from sources.kolada.rawstore import kolada_store
 from sources.kolada.settings import KoladaSettings
 from warehouse import checks, marts
 from warehouse.history import ValueScope
@@ -54,7 +54,7 @@ BAD_ITEMS = [  # synthetic bad records, each with the check that must catch it
 @pytest.fixture(scope="module")
 def fetch_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     root = tmp_path_factory.mktemp("fetch")
-    store = RawStore(root, "t1")
+    store = kolada_store(root, "t1")
     settings = KoladaSettings(rate=200.0)
     with ReplayServer(port=0) as server:
         client = KoladaClient(KoladaSettings(base_url=server.base_url, rate=settings.rate), store)

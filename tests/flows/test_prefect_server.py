@@ -23,9 +23,9 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from fakes.kolada.server import ReplayServer
 from flows.deployments import SERVE_NAME, WORKER_NAME, Schedules
 from sources.fixtures import REPO_ROOT
-from sources.kolada.replay.server import ReplayServer
 from warehouse.publish import connect_readonly
 
 YEARS = "2018-2022"

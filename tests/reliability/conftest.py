@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 import sources.http
-from sources.kolada.replay.server import ReplayServer
+from fakes.kolada.server import ReplayServer
 from warehouse.ddl import ensure_schema
 
 from .hostile import Sandbox, assert_repo_untouched, make_sandbox, publish_seed

@@ -20,7 +20,7 @@ from flows.config import Paths
 from flows.load import LoadSummary, load_fetch
 from flows.scope import load_scope
 from sources.kolada.client import KoladaClient
-from sources.kolada.rawstore import RawStore
+from sources.kolada.rawstore import kolada_store
 from sources.kolada.settings import KoladaSettings
 from warehouse import checks
 from warehouse.history import ValueScope
@@ -73,7 +73,7 @@ def fetch(
 
     `only_scope_kpis`: fetch just the scope's KPIs from /kpi instead of the whole catalogue.
     """
-    store = RawStore(root, fetch_id)
+    store = kolada_store(root, fetch_id)
     client = KoladaClient(settings, store)
     results = [
         client.metadata(entity, ids=list(kpis) if entity == "kpi" and only_scope_kpis else None)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from sources.kolada.replay.server import ReplayServer
+from fakes.kolada.server import ReplayServer
 
 from .badinput import SOURCES, all_cases
 from .badinput.corpus import Case, Observed, Runner, check

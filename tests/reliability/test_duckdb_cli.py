@@ -12,8 +12,8 @@ import threading
 import time
 from pathlib import Path
 
+from fakes.kolada.server import ReplayServer
 from flows.config import Paths
-from sources.kolada.replay.server import ReplayServer
 from sources.kolada.settings import KoladaSettings
 
 from ..duckdb_cli import cli_version, duckdb_cli

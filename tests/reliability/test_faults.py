@@ -15,9 +15,9 @@ from typing import NamedTuple
 import pytest
 
 import sources.http
+from fakes.kolada.faults import ALL_FAULTS
+from fakes.kolada.server import ReplayServer
 from flows.config import Paths
-from sources.kolada.replay.faults import ALL_FAULTS
-from sources.kolada.replay.server import ReplayServer
 from sources.kolada.settings import KoladaSettings
 
 from .support import FrozenDatetime, expected_values, fetch, hashes, integrity, load, query, value_mismatches

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from fakes.kolada.server import ReplayServer
 from flows.cli import main
-from sources.kolada.replay.server import ReplayServer
 
 from .hostile import INJECTIONS, Sandbox
 from .support import files_under, hashes, query, sha256

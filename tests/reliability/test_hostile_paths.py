@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from fakes.kolada.server import ReplayServer
 from flows import runlog
 from flows.cli import main
 from flows.config import Paths
-from sources.kolada.replay.server import ReplayServer
 from warehouse.publish import WarehouseLockError
 
 from .hostile import VICTIM_TEXT, Sandbox, load_seed

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from fakes.kolada.hostile import FILE_URL, HOSTILE_BODY_BYTES, OFFHOST
+from fakes.kolada.server import ReplayServer
 from flows.cli import main
 from sources.http_body import DEFAULT_MAX_RESPONSE_BYTES
-from sources.kolada.replay.hostile import FILE_URL, HOSTILE_BODY_BYTES, OFFHOST
-from sources.kolada.replay.server import ReplayServer
 
 from .support import hashes
 

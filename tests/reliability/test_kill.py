@@ -26,8 +26,8 @@ from pathlib import Path
 import pytest
 
 import sources.http
+from fakes.kolada.server import ReplayServer
 from flows.config import Paths
-from sources.kolada.replay.server import ReplayServer
 from sources.kolada.settings import KoladaSettings
 
 from .support import FrozenDatetime, build_files, fetch, hashes, integrity, load, query

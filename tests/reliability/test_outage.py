@@ -14,8 +14,8 @@ import pytest
 
 import flows.kolada_flows
 import flows.tasks
+from fakes.kolada.server import ReplayServer
 from flows.cli import main
-from sources.kolada.replay.server import ReplayServer
 from warehouse.publish import writer_lock
 
 from .support import build_files, integrity, query, sha256

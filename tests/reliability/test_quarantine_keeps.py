@@ -19,7 +19,7 @@ import pytest
 from flows.cli import main
 from flows.config import Paths
 from flows.load import load_fetch
-from sources.kolada.rawstore import RawStore
+from sources.kolada.rawstore import kolada_store
 from tests.kolada_pages import metadata_pages, pages_from_records
 from transforms.kolada.kpi import kpi_dimension
 from transforms.kolada.values import flatten_values, quarantined_items
@@ -94,7 +94,7 @@ def test_keep_keys_are_not_tombstoned_in_a_dimension(con: duckdb.DuckDBPyConnect
 
 def _fetch_dir(root: Path, fetch_id: str, value: object) -> Path:
     """A raw store holding the real KPI and municipality catalogues and the two-item /data page."""
-    store = RawStore(root, fetch_id)
+    store = kolada_store(root, fetch_id)
     for endpoint, pages in {
         "kpi": metadata_pages("kpi"),
         "municipality": metadata_pages("municipality"),

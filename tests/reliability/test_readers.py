@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 
 import sources.http
+from fakes.kolada.server import ReplayServer
 from flows.config import Paths
-from sources.kolada.replay.server import ReplayServer
 from sources.kolada.settings import KoladaSettings
 
 from .reader_child import COUNTS_SQL

@@ -8,14 +8,12 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
-from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
 
+from fakes.http import Answer, LocalServer, Request
 from sources.fixtures import fixtures_dir
 from sources.http import (
     RATE_SAFETY_MARGIN,
@@ -43,30 +41,32 @@ class FaultyEndpoint:
         self.user_agents: list[str] = []
         self._lock = threading.Lock()
 
-    def __call__(self, request: Request) -> Response:
+    def __call__(self, request: Request) -> Answer | None:
         with self._lock:
             self.arrivals.append(time.monotonic())
             self.user_agents.append(request.headers.get("User-Agent", ""))
             fault = self.faults.pop(0) if self.faults else None
-        sock = request.environ["werkzeug.socket"]
+        sock = request.sock
         if fault == "429":
-            return Response('{"detail": "slow down"}', 429, headers={"Retry-After": self.retry_after})
+            return Answer(429, '{"detail": "slow down"}', headers=(("Retry-After", self.retry_after),))
         if fault in {"500", "502", "503", "504"}:
-            return Response("upstream trouble", int(fault))
+            return Answer(int(fault), "upstream trouble", "text/plain")
         if fault == "timeout":
             time.sleep(0.6)
         elif fault == "drop":
             sock.shutdown(socket.SHUT_RDWR)
+            return None
         elif fault == "truncated":
             # Content-Length promises more than is sent; urllib3 must notice the short body.
             head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(BODY)}\r\n\r\n"
             sock.sendall(head.encode() + BODY[: len(BODY) // 2])
             sock.shutdown(socket.SHUT_RDWR)
+            return None
         elif fault == "bad_json":
-            return Response(BODY[:-10], 200, content_type="application/json")
+            return Answer(200, BODY[:-10])
         elif fault == "html":
-            return Response("<html><body>Service maintenance</body></html>", 200, content_type="text/html")
-        return Response(BODY, 200, content_type="application/json")
+            return Answer(200, "<html><body>Service maintenance</body></html>", "text/html")
+        return Answer(200, BODY)
 
 
 class Sleeps(list[float]):
@@ -76,21 +76,6 @@ class Sleeps(list[float]):
         self.append(seconds)
 
 
-@pytest.fixture(scope="module")
-def _threaded_server() -> Iterator[HTTPServer]:
-    server = HTTPServer(threaded=True)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def threaded_server(_threaded_server: HTTPServer) -> Iterator[HTTPServer]:
-    """A server that handles requests concurrently (timeouts and rate measurements need that)."""
-    yield _threaded_server
-    _threaded_server.clear()
-
-
 def make_client(
     sleeps: Sleeps, attempts: int = 3, read_timeout: float = 5.0, rate: float = 1000.0
 ) -> HttpClient:
@@ -98,11 +83,11 @@ def make_client(
     return HttpClient(RateLimiter(rate), retry, 2.0, read_timeout, "jamfor-test/1", sleep=sleeps)
 
 
-def test_success_returns_body_data_and_metadata(httpserver: HTTPServer) -> None:
+def test_success_returns_body_data_and_metadata(server: LocalServer) -> None:
     endpoint = FaultyEndpoint([])
-    httpserver.expect_request("/v3/municipality").respond_with_handler(endpoint)
+    server.route("/v3/municipality", endpoint)
     client = make_client(Sleeps())
-    resp = client.get_json(httpserver.url_for("/v3/municipality"))
+    resp = client.get_json(server.url_for("/v3/municipality"))
     assert resp.body == BODY
     assert [m["id"] for m in resp.data["values"]][:2] == ["0000", "0001"]
     assert resp.status == 200 and resp.attempts == 1
@@ -127,13 +112,13 @@ def test_success_returns_body_data_and_metadata(httpserver: HTTPServer) -> None:
     ],
 )
 def test_retryable_fault_then_success(
-    threaded_server: HTTPServer, caplog: pytest.LogCaptureFixture, fault: str, reason: str
+    server: LocalServer, caplog: pytest.LogCaptureFixture, fault: str, reason: str
 ) -> None:
     endpoint = FaultyEndpoint([fault])
-    threaded_server.expect_request("/v3/municipality").respond_with_handler(endpoint)
+    server.route("/v3/municipality", endpoint)
     sleeps = Sleeps()
     client = make_client(sleeps, read_timeout=0.3)
-    url = threaded_server.url_for("/v3/municipality")
+    url = server.url_for("/v3/municipality")
     with caplog.at_level(logging.WARNING, logger="jamfor.http"):
         resp = client.get_json(url)
     assert resp.body == BODY and resp.attempts == 2
@@ -147,26 +132,26 @@ def test_retryable_fault_then_success(
     )
 
 
-def test_429_retry_after_seconds_is_honoured(httpserver: HTTPServer) -> None:
-    httpserver.expect_request("/x").respond_with_handler(FaultyEndpoint(["429", "429"], retry_after="2.5"))
+def test_429_retry_after_seconds_is_honoured(server: LocalServer) -> None:
+    server.route("/x", FaultyEndpoint(["429", "429"], retry_after="2.5"))
     sleeps = Sleeps()
-    make_client(sleeps).get_json(httpserver.url_for("/x"))
+    make_client(sleeps).get_json(server.url_for("/x"))
     assert len(sleeps) == 2 and all(s >= 2.5 for s in sleeps)
 
 
-def test_429_retry_after_http_date_is_honoured(httpserver: HTTPServer) -> None:
+def test_429_retry_after_http_date_is_honoured(server: LocalServer) -> None:
     when = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
-    httpserver.expect_request("/x").respond_with_handler(FaultyEndpoint(["429"], retry_after=when))
+    server.route("/x", FaultyEndpoint(["429"], retry_after=when))
     sleeps = Sleeps()
-    make_client(sleeps).get_json(httpserver.url_for("/x"))
+    make_client(sleeps).get_json(server.url_for("/x"))
     assert 25 <= sleeps[0] <= 31
 
 
-def test_persistent_500_fails_after_exactly_max_attempts(httpserver: HTTPServer) -> None:
+def test_persistent_500_fails_after_exactly_max_attempts(server: LocalServer) -> None:
     endpoint = FaultyEndpoint(["500"] * 10)
-    httpserver.expect_request("/v3/kpi").respond_with_handler(endpoint)
+    server.route("/v3/kpi", endpoint)
     client = make_client(Sleeps(), attempts=4)
-    url = httpserver.url_for("/v3/kpi")
+    url = server.url_for("/v3/kpi")
     with pytest.raises(SourceHTTPError) as info:
         client.get_json(url)
     err = info.value
@@ -176,22 +161,22 @@ def test_persistent_500_fails_after_exactly_max_attempts(httpserver: HTTPServer)
 
 
 @pytest.mark.parametrize("status", [400, 404, 422])
-def test_client_errors_are_not_retried(httpserver: HTTPServer, status: int) -> None:
+def test_client_errors_are_not_retried(server: LocalServer, status: int) -> None:
     detail = '{"detail": "too many ids"}'
-    httpserver.expect_request("/v3/kpi/X").respond_with_data(detail, status=status)
+    server.route("/v3/kpi/X", Answer(status, detail))
     client = make_client(Sleeps())
-    url = httpserver.url_for("/v3/kpi/X")
+    url = server.url_for("/v3/kpi/X")
     with pytest.raises(SourceHTTPError) as info:
         client.get_json(url)
-    assert len(httpserver.log) == 1
+    assert len(server.log) == 1
     assert str(info.value) == f"GET {url} failed: HTTP {status} after 1 attempt: {detail}"
     assert info.value.body_excerpt == detail and info.value.status == status
 
 
-def test_error_excerpt_is_bounded_and_one_line(httpserver: HTTPServer) -> None:
-    httpserver.expect_request("/y").respond_with_data("line one\nline two " + "x" * 1000, status=400)
+def test_error_excerpt_is_bounded_and_one_line(server: LocalServer) -> None:
+    server.route("/y", Answer(400, "line one\nline two " + "x" * 1000, "text/plain"))
     with pytest.raises(SourceHTTPError) as info:
-        make_client(Sleeps()).get_json(httpserver.url_for("/y"))
+        make_client(Sleeps()).get_json(server.url_for("/y"))
     assert len(info.value.body_excerpt) == 300
     assert "\n" not in str(info.value)
 
@@ -226,19 +211,19 @@ class CountingLimiter(RateLimiter):
         super().acquire()
 
 
-def test_every_attempt_calls_the_limiter(httpserver: HTTPServer) -> None:
-    httpserver.expect_request("/z").respond_with_handler(FaultyEndpoint(["503", "502"]))
+def test_every_attempt_calls_the_limiter(server: LocalServer) -> None:
+    server.route("/z", FaultyEndpoint(["503", "502"]))
     limiter = CountingLimiter()
     client = HttpClient(limiter, RetryPolicy(backoff_base=0.0, jitter=0.0), 2.0, 5.0, "t", sleep=Sleeps())
-    assert client.get_json(httpserver.url_for("/z")).attempts == 3
+    assert client.get_json(server.url_for("/z")).attempts == 3
     assert limiter.calls == 3
 
 
-def test_rate_limit_holds_at_the_server_across_threads(threaded_server: HTTPServer) -> None:
+def test_rate_limit_holds_at_the_server_across_threads(server: LocalServer) -> None:
     endpoint = FaultyEndpoint([])
-    threaded_server.expect_request("/r").respond_with_handler(endpoint)
+    server.route("/r", endpoint)
     client = make_client(Sleeps(), rate=10.0)
-    url = threaded_server.url_for("/r")
+    url = server.url_for("/r")
     workers = [threading.Thread(target=lambda: [client.get_json(url) for _ in range(5)]) for _ in range(4)]
     for w in workers:
         w.start()
@@ -297,21 +282,17 @@ def test_parse_retry_after() -> None:
     assert parse_retry_after("soon") is None
 
 
-def test_a_redirect_to_another_host_is_not_followed(httpserver: HTTPServer) -> None:
-    elsewhere = f"http://127.0.0.2:{httpserver.port}/v3/secret"
-    httpserver.expect_request("/v3/kpi").respond_with_response(
-        Response(status=302, headers={"Location": elsewhere})
-    )
-    httpserver.expect_request("/v3/moved").respond_with_response(
-        Response(status=301, headers={"Location": "/v3/municipality"})
-    )
-    httpserver.expect_request("/v3/municipality").respond_with_data(BODY, content_type="application/json")
+def test_a_redirect_to_another_host_is_not_followed(server: LocalServer) -> None:
+    elsewhere = f"http://127.0.0.2:{server.port}/v3/secret"
+    server.route("/v3/kpi", Answer(302, headers=(("Location", elsewhere),)))
+    server.route("/v3/moved", Answer(301, headers=(("Location", "/v3/municipality"),)))
+    server.route("/v3/municipality", Answer(200, BODY))
     client = make_client(Sleeps())
     with pytest.raises(SourceHTTPError) as info:
-        client.get_json(httpserver.url_for("/v3/kpi"))
+        client.get_json(server.url_for("/v3/kpi"))
     text = str(info.value)
     assert "HTTP 302 after 1 attempt" in text and f"redirect: to {elsewhere} not followed" in text, text
     assert not info.value.transient
-    assert [r.path for r, _ in httpserver.log] == ["/v3/kpi"]
+    assert [r.path for r in server.log] == ["/v3/kpi"]
     # a redirect on the same host, scheme and port is followed as before
-    assert client.get_json(httpserver.url_for("/v3/moved")).body == BODY
+    assert client.get_json(server.url_for("/v3/moved")).body == BODY

@@ -14,12 +14,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from fakes.kolada.server import ReplayServer
 from flows.config import Paths
 from flows.load import load_fetch
 from flows.reference import apply_reference
 from sources.kolada.client import KoladaClient
-from sources.kolada.rawstore import RawStore, read_pages
-from sources.kolada.replay.server import ReplayServer
+from sources.kolada.rawstore import kolada_store, read_pages
 from sources.kolada.settings import KoladaSettings
 from transforms.kolada.values import flatten_values
 from warehouse import marts
@@ -38,7 +38,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
     paths = Paths(root, root / "jamfor.duckdb")
     with ReplayServer(port=0) as server:
         settings = KoladaSettings(base_url=server.base_url, rate=500.0)
-        store = RawStore(root, "load")
+        store = kolada_store(root, "load")
         client = KoladaClient(settings, store)
         for entity in ("kpi", "municipality", "municipality_groups", "kpi_groups"):
             client.metadata(entity)
@@ -68,7 +68,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
             ]
         finally:
             con.close()
-        group_store = RawStore(root, "groups")
+        group_store = kolada_store(root, "groups")
         KoladaClient(settings, group_store).data(kpi=KPIS, municipality=groups, year=YEARS)
     kolada = flatten_values(read_pages(group_store.fetch_dir, "data"), None).valid
     yield paths.warehouse, kolada

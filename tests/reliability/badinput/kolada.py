@@ -1,4 +1,4 @@
-"""The Kolada bad-input runner: a stub API serves each case, the real client fetches, load_fetch loads.
+"""The Kolada bad-input runner: the Kolada fake serves each case canned, the client fetches, load_fetch loads.
 
 The baseline answers are real v3 items taken from the replay server (two KPIs, every unit, one year,
 small metadata catalogues). A case edits them (kolada_fields, kolada_pages); the run fetches them with
@@ -15,11 +15,12 @@ from typing import Any
 
 import requests
 
+from fakes.kolada import Page, Raw, ReplayServer, Routes
 from flows.config import Paths
 from flows.load import load_fetch
 from sources.http import SourceHTTPError
 from sources.kolada.client import KoladaClient
-from sources.kolada.rawstore import RawStore
+from sources.kolada.rawstore import kolada_store
 from sources.kolada.settings import KoladaSettings
 from warehouse.history import ValueScope
 from warehouse.publish import connect_readonly
@@ -27,8 +28,7 @@ from warehouse.publish import connect_readonly
 from ..support import sha256
 from . import kolada_fields, kolada_pages
 from .corpus import Case, Observed
-from .kolada_edits import Routes, routes
-from .stub import Page, Raw, StubApi
+from .kolada_edits import routes
 
 KPIS = ["N31807", "U21468"]
 YEARS = [2020]
@@ -77,18 +77,18 @@ assert {c.name for c in CASES} >= EXTENDED, "an EXTENDED name matches no case"
 
 
 class KoladaRunner:
-    """Fetches each case from a stub API with the real client and loads it onto a baseline warehouse."""
+    """Fetches each case from the Kolada fake (canned pages) with the real client; loads it on a baseline."""
 
     def __init__(self, replay_base_url: str, workdir: Path) -> None:
         self.items = {endpoint: _get(replay_base_url + path) for endpoint, path in BASELINE_PATHS.items()}
         # each case edits a fresh copy (json round trip: cheaper than deepcopy)
         self._frozen = json.dumps(self.items)
-        self.stub = StubApi()
+        self.canned = ReplayServer()
         self.workdir = workdir
         self.baseline = workdir / "baseline.duckdb"
 
     def __enter__(self) -> KoladaRunner:
-        self.stub.__enter__()
+        self.canned.start()
         # the published warehouse every case loads onto: the baseline itself, loaded once
         seen = self._run(routes(self.items), self.workdir / "baseline", "baseline", step=0)
         assert seen.outcome == "loaded" and not seen.quarantined, seen
@@ -96,7 +96,7 @@ class KoladaRunner:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.stub.__exit__(*exc)
+        self.canned.stop()
 
     def run(self, case: Case, workdir: Path) -> Observed:
         workdir.mkdir(parents=True, exist_ok=True)
@@ -104,14 +104,15 @@ class KoladaRunner:
         return self._run(case.change(json.loads(self._frozen)), workdir, "case", step=1)
 
     def _run(self, served: Routes, workdir: Path, run_id: str, step: int) -> Observed:
-        self.stub.set_routes(served)
+        self.canned.reset()
+        self.canned.set_canned(served)
         workdir.mkdir(parents=True, exist_ok=True)
         paths = Paths(workdir, workdir / "jamfor.duckdb")
         before = sha256(paths.warehouse) if paths.warehouse.exists() else None
         settings = KoladaSettings(
-            base_url=self.stub.base_url, rate=5000.0, max_attempts=2, backoff_base=0.0, backoff_max=0.0
+            base_url=self.canned.base_url, rate=5000.0, max_attempts=2, backoff_base=0.0, backoff_max=0.0
         )
-        store = RawStore(workdir, run_id)
+        store = kolada_store(workdir, run_id)
         client = KoladaClient(settings, store)
         try:
             for entity in METADATA:

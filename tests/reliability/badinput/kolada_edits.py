@@ -1,4 +1,4 @@
-"""Edits of the Kolada baseline answers: each returns a function from baseline items to stub routes.
+"""Edits of the Kolada baseline answers: each returns a function from baseline items to canned routes.
 
 `item`, `entry` and `every_item` change or DROP fields; `extra` appends items; `pages` and `raw` serve
 other pages or a verbatim reply; `envelope` serves another JSON document than the v3 envelope.
@@ -11,13 +11,13 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from .stub import JSON_TYPE, Page, Raw
+from fakes.kolada.canned import Page, Raw, Routes
+from fakes.kolada.routes import JSON_TYPE
 
 DROP = object()  # a key to remove
 HTML = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
 
 Items = dict[str, list[Any]]
-Routes = dict[str, list[Page]]
 Change = Callable[[Items], Routes]
 
 

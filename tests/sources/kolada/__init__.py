@@ -1,4 +1,4 @@
-"""Tests for sources.kolada, plus FakeKolada: a pytest-httpserver handler with the real API's rules.
+"""Tests for sources.kolada, plus FakeKolada: a fakes.http.LocalServer handler with the real API's rules.
 
 FakeKolada serves the real fixture data (docs/kolada_v3.md; ../shared/fixtures/kolada) and enforces
 what the live v3 API enforces: per_page <= 5000 (422), at most 25 ids per path segment or id list (422),
@@ -18,8 +18,8 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import polars as pl
-from werkzeug import Request, Response
 
+from fakes.http import Answer, Request
 from sources.fixtures import fixtures_dir
 from sources.kolada.settings import API_MAX_IDS, API_MAX_PER_PAGE
 
@@ -74,12 +74,12 @@ class Seen:
     status: int
 
 
-def _reply(payload: Any, status: int = 200) -> Response:
-    return Response(json.dumps(payload, ensure_ascii=False), status=status, content_type="application/json")
+def _reply(payload: Any, status: int = 200) -> Answer:
+    return Answer(status, json.dumps(payload, ensure_ascii=False))
 
 
 class FakeKolada:
-    """A stateful handler for `httpserver.expect_request(re.compile("^/v3/")).respond_with_handler`."""
+    """A stateful handler for `LocalServer.route("/v3/", fake.handle, prefix=True)`."""
 
     def __init__(self, page_size: int = 1000) -> None:
         self.page_size = page_size
@@ -87,14 +87,14 @@ class FakeKolada:
         self.fail_paths: dict[str, int] = {}
         self._lock = threading.Lock()
 
-    def handle(self, request: Request) -> Response:
-        args = dict(request.args)
+    def handle(self, request: Request) -> Answer:
+        args = request.args
         response = self._route(request, args)
         with self._lock:
-            self.seen.append(Seen(request.path, args, response.status_code))
+            self.seen.append(Seen(request.path, args, response.status))
         return response
 
-    def _route(self, request: Request, args: dict[str, str]) -> Response:
+    def _route(self, request: Request, args: dict[str, str]) -> Answer:
         if "per_page" not in args:
             return _reply({"detail": "per_page missing (test rule: always send it)"}, 400)
         per_page, page = int(args["per_page"]), int(args.get("page", "1"))

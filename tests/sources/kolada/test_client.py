@@ -3,42 +3,40 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pytest_httpserver import HTTPServer
 
+from fakes.http import LocalServer
 from sources.http import SourceHTTPError
 from sources.kolada.client import KoladaClient
 from sources.kolada.paging import chunked
-from sources.kolada.rawstore import RawStore, read_pages, verify_pages
+from sources.kolada.rawstore import kolada_store, read_pages
 from sources.kolada.settings import KoladaSettings
+from sources.rawstore import verify_pages
 
 from . import FakeKolada, data_items, metadata
 
 
 @pytest.fixture
-def fake(httpserver: HTTPServer) -> Iterator[FakeKolada]:
+def fake(server: LocalServer) -> Iterator[FakeKolada]:
     api = FakeKolada(page_size=1000)
-    httpserver.expect_request(re.compile("^/v3/")).respond_with_handler(api.handle)
+    server.route("/v3/", api.handle, prefix=True)
     yield api
     # The client must never have provoked the API's own limits (422) or our per_page rule (400).
     assert not [s for s in api.seen if s.status in (400, 422)]
 
 
 @pytest.fixture
-def settings(httpserver: HTTPServer) -> KoladaSettings:
-    return KoladaSettings(
-        base_url=httpserver.url_for("/v3") + "/", rate=1000.0, backoff_base=0.0, max_attempts=2
-    )
+def settings(server: LocalServer) -> KoladaSettings:
+    return KoladaSettings(base_url=server.url_for("/v3") + "/", rate=1000.0, backoff_base=0.0, max_attempts=2)
 
 
 def make_client(settings: KoladaSettings, tmp_path: Path, progress: Any = None) -> KoladaClient:
-    return KoladaClient(settings, RawStore(tmp_path, "fetch-1"), progress)
+    return KoladaClient(settings, kolada_store(tmp_path, "fetch-1"), progress)
 
 
 def segments_of(path: str) -> dict[str, list[str]]:
@@ -96,7 +94,6 @@ def test_ou_by_municipality_filter_is_chunked(
 
 
 def test_data_chunks_every_segment_and_requests_the_cartesian_product_once(
-    httpserver: HTTPServer,
     fake: FakeKolada,
     settings: KoladaSettings,
     tmp_path: Path,

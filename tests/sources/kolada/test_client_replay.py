@@ -10,11 +10,12 @@ from urllib.parse import parse_qs, urlsplit
 import polars as pl
 import pytest
 
+from fakes.kolada import ReplayServer
 from sources.http import HttpClient, RateLimiter, RetryPolicy, SourceHTTPError
 from sources.kolada.client import KoladaClient
-from sources.kolada.rawstore import RawStore, read_pages, verify_pages
-from sources.kolada.replay import ReplayServer
+from sources.kolada.rawstore import kolada_store, read_pages
 from sources.kolada.settings import KoladaSettings
+from sources.rawstore import verify_pages
 
 from . import metadata
 
@@ -54,7 +55,7 @@ def test_full_data_fetch_survives_faults_and_matches_the_dataset(
     kpis = base["kpi"].unique().sort().to_list()
     munis = [m["id"] for m in metadata("municipality")]
     years = list(range(1994, 2023))
-    client = KoladaClient(settings_for(replay), RawStore(tmp_path, "replay-1"))
+    client = KoladaClient(settings_for(replay), kolada_store(tmp_path, "replay-1"))
     result = client.data(kpi=kpis, municipality=munis, year=years)
 
     wanted = base.filter(pl.col("period").is_between(1994, 2022))
@@ -85,7 +86,7 @@ def test_full_data_fetch_survives_faults_and_matches_the_dataset(
 def test_slow_reply_times_out_and_is_retried(replay: ReplayServer, tmp_path: Path) -> None:
     replay.set_faults(0.0, slow_seconds=0.5)
     replay.fail_next(1, "slow")
-    client = KoladaClient(settings_for(replay, read_timeout=0.2), RawStore(tmp_path, "slow"))
+    client = KoladaClient(settings_for(replay, read_timeout=0.2), kolada_store(tmp_path, "slow"))
     result = client.metadata("municipality")
     assert result.items == 312 and client.stats["by_reason"] == {"timeout": 1}
 
@@ -98,13 +99,13 @@ def test_retry_after_from_the_replay_is_honoured(replay: ReplayServer, tmp_path:
     http = HttpClient(
         RateLimiter(s.rate), RetryPolicy(s.max_attempts, 0.001, 0.01), 2.0, 2.0, "t", sleeps.append
     )
-    result = KoladaClient(s, RawStore(tmp_path, "r"), http=http).metadata("kpi", ids=["N00003", "N00005"])
+    result = KoladaClient(s, kolada_store(tmp_path, "r"), http=http).metadata("kpi", ids=["N00003", "N00005"])
     assert result.items == 2 and len(sleeps) == 2 and min(sleeps) >= 1.5
 
 
 def test_persistent_503_raises_after_max_attempts(replay: ReplayServer, tmp_path: Path) -> None:
     replay.fail_next(10, "503")
-    client = KoladaClient(settings_for(replay, max_attempts=3), RawStore(tmp_path, "f"))
+    client = KoladaClient(settings_for(replay, max_attempts=3), kolada_store(tmp_path, "f"))
     with pytest.raises(SourceHTTPError) as info:
         client.metadata("municipality")
     assert info.value.status == 503 and info.value.attempts == 3 and len(replay.request_log) == 3
@@ -113,7 +114,7 @@ def test_persistent_503_raises_after_max_attempts(replay: ReplayServer, tmp_path
 
 def test_rate_limit_holds_at_the_replay_server(replay: ReplayServer, tmp_path: Path) -> None:
     ids = [k["id"] for k in metadata("kpi")[:500]]
-    client = KoladaClient(settings_for(replay, rate=20.0), RawStore(tmp_path, "rate"))
+    client = KoladaClient(settings_for(replay, rate=20.0), kolada_store(tmp_path, "rate"))
     result = client.metadata("kpi", ids=ids)
     assert result.items == 500 and result.pages == 20
     arrivals = [r.arrived_monotonic for r in replay.request_log]

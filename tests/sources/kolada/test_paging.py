@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
 
+from fakes.http import Answer, LocalServer, Request
 from sources.http import HttpClient, RateLimiter, RetryPolicy, SourceHTTPError
 from sources.kolada.paging import (
     OffBaseError,
@@ -62,10 +60,10 @@ def test_with_per_page_replaces_and_keeps_the_rest_verbatim() -> None:
     )
 
 
-def test_follows_next_url_over_many_pages_of_the_real_catalogue(httpserver: HTTPServer) -> None:
+def test_follows_next_url_over_many_pages_of_the_real_catalogue(server: LocalServer) -> None:
     fake = FakeKolada(page_size=500)
-    httpserver.expect_request(re.compile("^/v3/")).respond_with_handler(fake.handle)
-    pages = list(iter_pages(make_http(), httpserver.url_for("/v3/kpi")))
+    server.route("/v3/", fake.handle, prefix=True)
+    pages = list(iter_pages(make_http(), server.url_for("/v3/kpi")))
     catalogue = metadata("kpi")
     assert len(pages) == -(-len(catalogue) // 500) == 13
     assert [it["id"] for p in pages for it in p.data["values"]] == [k["id"] for k in catalogue]
@@ -74,17 +72,17 @@ def test_follows_next_url_over_many_pages_of_the_real_catalogue(httpserver: HTTP
     assert pages[1].url == pages[0].data["next_url"]
 
 
-def scripted(pages: list[dict[str, Any]]) -> Callable[[Request], Response]:
+def scripted(pages: list[dict[str, Any]]) -> Callable[[Request], Answer]:
     """A handler answering request n with pages[n]; `{next}` in next_url is the next page's URL."""
     calls = {"n": 0}
 
-    def handle(request: Request) -> Response:
+    def handle(request: Request) -> Answer:
         n = calls["n"]
         calls["n"] += 1
         body = dict(pages[min(n, len(pages) - 1)])
         if isinstance(body.get("next_url"), str):
-            body["next_url"] = body["next_url"].format(base=request.host_url.rstrip("/"), n=n + 2)
-        return Response(json.dumps(body), content_type="application/json")
+            body["next_url"] = body["next_url"].format(base=request.origin, n=n + 2)
+        return Answer(200, json.dumps(body))
 
     return handle
 
@@ -103,33 +101,31 @@ ITEM = [{"id": "N00003"}]
     ],
     ids=["null", "absent", "empty-string", "empty-values"],
 )
-def test_stop_rules(httpserver: HTTPServer, last: dict[str, Any]) -> None:
+def test_stop_rules(server: LocalServer, last: dict[str, Any]) -> None:
     handler = scripted([{"values": ITEM, "next_url": NEXT}, {"values": ITEM, "next_url": NEXT}, last])
-    httpserver.expect_request(re.compile("^/v3/kpi")).respond_with_handler(handler)
-    pages = list(iter_pages(make_http(), httpserver.url_for("/v3/kpi")))
-    assert len(pages) == 3 and len(httpserver.log) == 3
+    server.route("/v3/kpi", handler, prefix=True)
+    pages = list(iter_pages(make_http(), server.url_for("/v3/kpi")))
+    assert len(pages) == 3 and len(server.log) == 3
     # The opaque token proves next_url was followed as given, not rebuilt from a page counter.
-    assert [r.args.get("token") for r, _ in httpserver.log] == [None, "opaque-2", "opaque-3"]
+    assert [r.args.get("token") for r in server.log] == [None, "opaque-2", "opaque-3"]
 
 
-def test_cycle_guard_names_the_url(httpserver: HTTPServer) -> None:
+def test_cycle_guard_names_the_url(server: LocalServer) -> None:
     loop = "{base}/v3/kpi?per_page=5000"
     handler = scripted([{"values": ITEM, "next_url": NEXT}, {"values": ITEM, "next_url": loop}])
-    httpserver.expect_request(re.compile("^/v3/kpi")).respond_with_handler(handler)
-    first = httpserver.url_for("/v3/kpi")
+    server.route("/v3/kpi", handler, prefix=True)
+    first = server.url_for("/v3/kpi")
     with pytest.raises(PagingError, match="cycle") as info:
         list(iter_pages(make_http(), first))
     assert info.value.url == first + "?per_page=5000"
     assert info.value.url in str(info.value)
-    assert len(httpserver.log) == 2
+    assert len(server.log) == 2
 
 
-def test_max_pages_guard(httpserver: HTTPServer) -> None:
-    httpserver.expect_request(re.compile("^/v3/kpi")).respond_with_handler(
-        scripted([{"values": ITEM, "next_url": NEXT}])
-    )
+def test_max_pages_guard(server: LocalServer) -> None:
+    server.route("/v3/kpi", scripted([{"values": ITEM, "next_url": NEXT}]), prefix=True)
     with pytest.raises(PagingError, match="more than 3 pages"):
-        list(iter_pages(make_http(), httpserver.url_for("/v3/kpi"), max_pages=3))
+        list(iter_pages(make_http(), server.url_for("/v3/kpi"), max_pages=3))
 
 
 @pytest.mark.parametrize(
@@ -137,18 +133,18 @@ def test_max_pages_guard(httpserver: HTTPServer) -> None:
     [[{"id": "N00003"}], {"error": "This endpoint is deprecated. Please use /v3 instead."}, {"values": None}],
     ids=["list", "v2-deprecation", "values-null"],
 )
-def test_unexpected_shape_is_an_error_naming_the_url(httpserver: HTTPServer, payload: Any) -> None:
-    httpserver.expect_request("/v3/kpi").respond_with_json(payload)
-    url = httpserver.url_for("/v3/kpi")
+def test_unexpected_shape_is_an_error_naming_the_url(server: LocalServer, payload: Any) -> None:
+    server.route("/v3/kpi", Answer(200, json.dumps(payload)))
+    url = server.url_for("/v3/kpi")
     with pytest.raises(SourceHTTPError, match="unexpected response shape") as info:
         list(iter_pages(make_http(), url))
     assert info.value.url == url + "?per_page=5000" and info.value.url in str(info.value)
 
 
-def test_relative_next_url_is_resolved(httpserver: HTTPServer) -> None:
+def test_relative_next_url_is_resolved(server: LocalServer) -> None:
     handler = scripted([{"values": ITEM, "next_url": "/v3/kpi?page=2&per_page=5000"}, {"values": ITEM}])
-    httpserver.expect_request(re.compile("^/v3/kpi")).respond_with_handler(handler)
-    assert len(list(iter_pages(make_http(), httpserver.url_for("/v3/kpi")))) == 2
+    server.route("/v3/kpi", handler, prefix=True)
+    assert len(list(iter_pages(make_http(), server.url_for("/v3/kpi")))) == 2
 
 
 @pytest.mark.parametrize(
@@ -172,26 +168,24 @@ def test_under_base_compares_scheme_host_port_and_path(url: str, ok: bool) -> No
     assert under_base("https://api.kolada.se/v3/kpi", "https://api.kolada.se:443/v3")
 
 
-def test_a_relative_next_url_stays_on_the_base(httpserver: HTTPServer) -> None:
+def test_a_relative_next_url_stays_on_the_base(server: LocalServer) -> None:
     rel = [{"values": ITEM, "next_url": "/v3/kpi?page=2&per_page=5000"}, {"values": ITEM, "next_url": None}]
-    httpserver.expect_request(re.compile("^/v3/kpi")).respond_with_handler(scripted(rel))
-    base = httpserver.url_for("/v3")
-    assert len(list(iter_pages(make_http(), httpserver.url_for("/v3/kpi"), base_url=base))) == 2
+    server.route("/v3/kpi", scripted(rel), prefix=True)
+    base = server.url_for("/v3")
+    assert len(list(iter_pages(make_http(), server.url_for("/v3/kpi"), base_url=base))) == 2
 
 
-def test_off_base_next_url_is_not_requested(httpserver: HTTPServer) -> None:
+def test_off_base_next_url_is_not_requested(server: LocalServer) -> None:
     away = [{"values": ITEM, "next_url": "{base}/elsewhere?page=2"}]
-    httpserver.expect_request(re.compile("^/")).respond_with_handler(scripted(away))
-    base = httpserver.url_for("/v3")
+    server.route("/", scripted(away), prefix=True)
+    base = server.url_for("/v3")
     with pytest.raises(OffBaseError, match="leaves the base URL") as info:
-        list(iter_pages(make_http(), httpserver.url_for("/v3/kpi"), base_url=base))
+        list(iter_pages(make_http(), server.url_for("/v3/kpi"), base_url=base))
     assert info.value.url.endswith("/elsewhere?page=2") and not info.value.transient
-    assert len(httpserver.log) == 1
+    assert len(server.log) == 1
 
 
-def test_a_page_over_per_page_is_refused(httpserver: HTTPServer) -> None:
-    httpserver.expect_request(re.compile("^/v3/kpi")).respond_with_json(
-        {"values": ITEM * 3, "next_url": None}
-    )
+def test_a_page_over_per_page_is_refused(server: LocalServer) -> None:
+    server.route("/v3/kpi", Answer(200, json.dumps({"values": ITEM * 3, "next_url": None})), prefix=True)
     with pytest.raises(PagingError, match="the page has 3 items, more than per_page=2"):
-        list(iter_pages(make_http(), httpserver.url_for("/v3/kpi"), per_page=2))
+        list(iter_pages(make_http(), server.url_for("/v3/kpi"), per_page=2))

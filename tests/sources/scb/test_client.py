@@ -3,34 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
 import pytest
-from pytest_httpserver import HTTPServer
 
+from fakes.http import LocalServer
+from fakes.scb import V1_TABLE, PxWebReplay, fixture_json
 from sources.http_post import SourcePostError
-from sources.scb import ResponseStore, ScbClient, ScbSettings, population_selection
-from tests.sources.scb.pxweb_server import V1_TABLE, PxWebReplay, fixture_json
+from sources.scb import ScbClient, ScbSettings, population_selection, scb_store
 from transforms.files.jsonstat import decode_jsonstat2
 
 FULL_SELECTION_DIMS = ("Region", "Alder", "Kon", "ContentsCode", "Tid")
-
-
-@pytest.fixture(scope="module")
-def _server() -> Iterator[HTTPServer]:
-    srv = HTTPServer(threaded=True)
-    srv.start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def server(_server: HTTPServer) -> Iterator[HTTPServer]:
-    """One threaded server for the module; each test registers its own routes."""
-    yield _server
-    _server.clear()
 
 
 def full_selection() -> dict[str, list[str]]:
@@ -49,10 +33,10 @@ def decoded(files: list[Path]) -> pl.DataFrame:
 
 def client(replay: PxWebReplay, tmp_path: Path, **settings: object) -> ScbClient:
     scb = ScbSettings(base_url=replay.base_url, v1_url=replay.v1_url, backoff_base=0.05, **settings)
-    return ScbClient(scb, ResponseStore(tmp_path, "f1"))
+    return ScbClient(scb, scb_store(tmp_path, "f1"))
 
 
-def test_real_config_limits_set_rate_and_one_request_fits(server: HTTPServer, tmp_path: Path) -> None:
+def test_real_config_limits_set_rate_and_one_request_fits(server: LocalServer, tmp_path: Path) -> None:
     replay = PxWebReplay(server)
     scb = client(replay, tmp_path)
     limits = scb.limits()
@@ -66,7 +50,7 @@ def test_real_config_limits_set_rate_and_one_request_fits(server: HTTPServer, tm
     assert [m["file"] for m in manifest] == ["TAB6471-0001.json"] and manifest[0]["status"] == 200
 
 
-def test_selection_is_split_by_max_cells_and_reassembles_exactly(server: HTTPServer, tmp_path: Path) -> None:
+def test_selection_is_split_by_max_cells_and_reassembles_exactly(server: LocalServer, tmp_path: Path) -> None:
     # synthetic limits: 300 cells per call (the server enforces them), 30 calls per second
     replay = PxWebReplay(server, config_overrides={"maxDataCells": 300, "maxCallsPerTimeWindow": 30})
     result = client(replay, tmp_path).data("TAB6471", full_selection())
@@ -80,13 +64,13 @@ def test_selection_is_split_by_max_cells_and_reassembles_exactly(server: HTTPSer
     assert decoded(result.files).equals(expected.sort(*FULL_SELECTION_DIMS))
 
 
-def test_local_cap_lowers_cells_below_the_server_limit(server: HTTPServer, tmp_path: Path) -> None:
+def test_local_cap_lowers_cells_below_the_server_limit(server: LocalServer, tmp_path: Path) -> None:
     replay = PxWebReplay(server, config_overrides={"maxCallsPerTimeWindow": 30})
     result = client(replay, tmp_path, max_cells=1000).data("TAB6471", full_selection())
     assert result.requests == 4 and result.cells == 2772
 
 
-def test_server_stricter_than_its_config_gets_429_retried(server: HTTPServer, tmp_path: Path) -> None:
+def test_server_stricter_than_its_config_gets_429_retried(server: LocalServer, tmp_path: Path) -> None:
     # the config says 30 calls per second but the server allows 2 (synthetic): 429 + Retry-After, then success
     replay = PxWebReplay(
         server, config_overrides={"maxDataCells": 700, "maxCallsPerTimeWindow": 30}, enforce_calls=(2, 1.0)
@@ -99,7 +83,7 @@ def test_server_stricter_than_its_config_gets_429_retried(server: HTTPServer, tm
     assert decoded(result.files).height == 2772
 
 
-def test_too_many_cells_is_a_clear_error(server: HTTPServer, tmp_path: Path) -> None:
+def test_too_many_cells_is_a_clear_error(server: LocalServer, tmp_path: Path) -> None:
     # the server enforces fewer cells than its config announces (synthetic): 400, not retried
     replay = PxWebReplay(server, enforce_cells=100)
     with pytest.raises(SourcePostError) as info:
@@ -109,14 +93,14 @@ def test_too_many_cells_is_a_clear_error(server: HTTPServer, tmp_path: Path) -> 
     assert info.value.attempts == 1
 
 
-def test_unknown_code_is_a_clear_error(server: HTTPServer, tmp_path: Path) -> None:
+def test_unknown_code_is_a_clear_error(server: LocalServer, tmp_path: Path) -> None:
     replay = PxWebReplay(server)
     selection = {**full_selection(), "Region": ["0114"]}
     with pytest.raises(SourcePostError, match="Non-existent value 0114"):
         client(replay, tmp_path).data("TAB6471", selection)
 
 
-def test_metadata_and_population_selection(server: HTTPServer, tmp_path: Path) -> None:
+def test_metadata_and_population_selection(server: LocalServer, tmp_path: Path) -> None:
     replay = PxWebReplay(server)
     meta = client(replay, tmp_path).metadata("TAB6471")
     selection = population_selection(meta, periods=["2026"])
@@ -129,7 +113,7 @@ def test_metadata_and_population_selection(server: HTTPServer, tmp_path: Path) -
     assert population_selection(meta, by_sex=True)["Kon"] == ["TotSa", "1", "2"]
 
 
-def test_v1_query_posts_the_real_body_and_stores_the_answer(server: HTTPServer, tmp_path: Path) -> None:
+def test_v1_query_posts_the_real_body_and_stores_the_answer(server: LocalServer, tmp_path: Path) -> None:
     replay = PxWebReplay(server)
     result = client(replay, tmp_path).v1_data(V1_TABLE, fixture_json("pxweb_v1/query_se.json"))
     assert result.requests == 1 and replay.bodies == [fixture_json("pxweb_v1/query_se.json")]
@@ -137,14 +121,14 @@ def test_v1_query_posts_the_real_body_and_stores_the_answer(server: HTTPServer, 
     assert frame["value"].to_list() == [332.8, 343.9, 359.9, 254.6, 263.0, 277.3, 291.9, 301.5, 316.6]
 
 
-def test_bad_config_is_named(server: HTTPServer, tmp_path: Path) -> None:
+def test_bad_config_is_named(server: LocalServer, tmp_path: Path) -> None:
     replay = PxWebReplay(server, config_overrides={"maxDataCells": 0})
     with pytest.raises(ValueError, match="maxDataCells must be a positive number"):
         client(replay, tmp_path).limits()
 
 
 def test_an_answer_over_the_byte_ceiling_is_refused_and_not_stored(
-    server: HTTPServer, tmp_path: Path
+    server: LocalServer, tmp_path: Path
 ) -> None:
     # SCB builds every URL from its settings and follows no links; its answers share Kolada's ceiling
     replay = PxWebReplay(server)

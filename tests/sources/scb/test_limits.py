@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
+from fakes.scb import fixture_json
 from sources.scb import ApiLimits, PxWebConfigError, ScbSettings, cell_count, split_selection, split_v1_query
-from tests.sources.scb.pxweb_server import fixture_json
 
 
 def test_limits_from_the_real_v2_config() -> None:

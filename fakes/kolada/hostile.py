@@ -19,11 +19,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, urlsplit
 
-from sources.kolada.replay.faults import HOSTILE_FAULTS
-from sources.kolada.replay.routes import DEFAULT_PER_PAGE, Reply
+from fakes.kolada.faults import HOSTILE_FAULTS
+from fakes.kolada.routes import DEFAULT_PER_PAGE, Reply
+from sources.http_body import DEFAULT_MAX_RESPONSE_BYTES
 
-# Above the client's default ceiling (64 MiB), so the hostile replay is refused with default settings.
-HOSTILE_BODY_BYTES = 72 * 1024 * 1024
+# Above the client's default ceiling, so the hostile replay is refused with default settings.
+HOSTILE_BODY_BYTES = DEFAULT_MAX_RESPONSE_BYTES + 8 * 1024 * 1024
 PAD_CHUNK = b" " * (1024 * 1024)
 OFFHOST = "127.0.0.2"
 FILE_URL = "file:///etc/passwd"

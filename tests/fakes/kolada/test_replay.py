@@ -15,10 +15,10 @@ import polars as pl
 import pytest
 import requests
 
+from fakes.kolada import ALL_FAULTS, ReplayServer, load_dataset
+from fakes.kolada.dataset import REVISION_DELTA, REVISION_SEED, build_revision
+from fakes.kolada.faults import FaultPlan
 from sources.fixtures import fixtures_dir
-from sources.kolada.replay import ALL_FAULTS, ReplayServer, load_dataset
-from sources.kolada.replay.dataset import REVISION_DELTA, REVISION_SEED, build_revision
-from sources.kolada.replay.faults import FaultPlan
 
 KOLADA = fixtures_dir() / "kolada"
 DUMP = KOLADA / "opennumbers_ddf_kolada_dump"
@@ -476,7 +476,7 @@ def test_request_log_and_reset(server: ReplayServer, http: requests.Session) -> 
 
 def test_module_runs_in_foreground_and_stops_on_ctrl_c() -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sources.kolada.replay", "--port", "0", "--dataset", "revised"],
+        [sys.executable, "-m", "fakes.kolada", "--port", "0", "--dataset", "revised"],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -3,7 +3,7 @@
 The values are real Kolada values (open-numbers' 2024 v2 scrape and rKolada's 2026 v3 metadata)
 reconstructed into v3 page shape; the revised dataset is a synthetic, seeded modification.
 
-    python -m sources.kolada.replay --port 8765 [--faults 0.2] [--dataset revised]
+    python -m fakes.kolada --port 8765 [--faults 0.2] [--dataset revised]
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import signal
 import threading
 from pathlib import Path
 
-from sources.kolada.replay.dataset import DATASETS
-from sources.kolada.replay.faults import ALL_FAULTS
-from sources.kolada.replay.server import ReplayServer
+from fakes.kolada.dataset import DATASETS
+from fakes.kolada.faults import ALL_FAULTS
+from fakes.kolada.server import ReplayServer
 
 DEFAULT_PORT = 8765
 
@@ -24,11 +24,13 @@ DEFAULT_PORT = 8765
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options (defaults from JAMFOR_REPLAY_* where given)."""
     parser = argparse.ArgumentParser(
-        prog="python -m sources.kolada.replay",
+        prog="python -m fakes.kolada",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--host", default=os.environ.get("JAMFOR_REPLAY_HOST", "127.0.0.1"))
+    parser.add_argument(
+        "--host", default=os.environ.get("JAMFOR_REPLAY_HOST", "127.0.0.1"), help="a loopback address"
+    )
     parser.add_argument("--port", type=int, default=int(os.environ.get("JAMFOR_REPLAY_PORT", DEFAULT_PORT)))
     parser.add_argument(
         "--fixtures-dir",

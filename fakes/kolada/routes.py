@@ -16,14 +16,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
-from sources.kolada.replay.dataset import ReplayDataset
-from sources.kolada.replay.query import DataQuery, Selection, data_items, empty_items, meta_items
+from fakes.kolada.dataset import ReplayDataset
+from fakes.kolada.query import DataQuery, Selection, data_items, empty_items, meta_items
 from sources.kolada.settings import API_MAX_IDS as MAX_IDS
 from sources.kolada.settings import API_MAX_PER_PAGE as MAX_PER_PAGE
 
 BASE_PATH = "/v3"
 JSON_TYPE = "application/json; charset=utf-8"
-DEFAULT_PER_PAGE = 5000
+# a request without per_page gets the largest page the API allows
+DEFAULT_PER_PAGE = MAX_PER_PAGE
 ENTITIES = ("kpi", "kpi_groups", "municipality", "municipality_groups", "ou")
 # Path forms per data endpoint: the unit segment's name, then every 2+ subsequence of kpi/unit/year.
 DATA_UNITS = {"data": "municipality", "oudata": "ou"}
@@ -114,7 +115,7 @@ def _data_query(rest: list[str], unit: str, from_date: str | None) -> DataQuery:
 
 
 def _ids(segment: str, name: str) -> list[str]:
-    """A comma list of ids, checked against the v3 rules (≤ 25, well-formed)."""
+    """A comma list of ids, checked against the v3 rules (at most MAX_IDS, well-formed)."""
     ids = segment.split(",")
     if len(ids) > MAX_IDS:
         raise ApiError(422, f"too many ids in {name}: {len(ids)} (max {MAX_IDS})")

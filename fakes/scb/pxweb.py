@@ -1,4 +1,4 @@
-"""A local PxWeb API for tests (pytest-httpserver), serving the real SCB fixture responses.
+"""A local PxWeb API on fakes.http.LocalServer (loopback), serving the real SCB fixture responses.
 
 - GET  /api/v2/config                   -> pxweb_v2/config.json (limits may be overridden: synthetic)
 - GET  /api/v2/tables/TAB6471/metadata  -> pxweb_v2/TAB6471_metadata.json, verbatim
@@ -17,12 +17,13 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
-from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
 
+from fakes.http import Answer, LocalServer, Request
 from sources.fixtures import fixtures_dir
 
 V1_TABLE = "HE/HE0110/HE0110A/SamForvInk1"
@@ -57,11 +58,11 @@ def slice_cube(doc: dict[str, Any], selection: dict[str, list[str]]) -> dict[str
 
 
 class PxWebReplay:
-    """Routes on an HTTPServer; `enforce_cells` / `enforce_calls` default to what /config announces."""
+    """Routes on a LocalServer; `enforce_cells` / `enforce_calls` default to what /config announces."""
 
     def __init__(
         self,
-        server: HTTPServer,
+        server: LocalServer,
         *,
         config_overrides: dict[str, Any] | None = None,
         enforce_cells: int | None = None,
@@ -91,61 +92,59 @@ class PxWebReplay:
 
     def _routes(self) -> None:
         s = self.server
-        s.expect_request("/api/v2/config", method="GET").respond_with_handler(self._limited(self._config))
+        s.route("/api/v2/config", self._limited(self._config))
         metadata = (fixtures_dir() / "scb/pxweb_v2/TAB6471_metadata.json").read_bytes()
-        s.expect_request("/api/v2/tables/TAB6471/metadata", method="GET").respond_with_handler(
-            self._limited(lambda _r: Response(metadata, 200, content_type="application/json"))
-        )
-        s.expect_request("/api/v2/tables/TAB6471/data", method="POST").respond_with_handler(
-            self._limited(self._v2_data)
-        )
-        s.expect_request("/api/v1/doris/sv/", method="GET").respond_with_handler(
-            self._limited(lambda _r: Response(json.dumps(V1_CONFIG), 200, content_type="application/json"))
-        )
-        s.expect_request(f"/api/v1/doris/sv/ssd/{V1_TABLE}", method="POST").respond_with_handler(
-            self._limited(self._v1_data)
-        )
+        s.route("/api/v2/tables/TAB6471/metadata", self._limited(lambda _r: Answer(200, metadata)))
+        s.route("/api/v2/tables/TAB6471/data", self._limited(self._v2_data), method="POST")
+        s.route("/api/v1/doris/sv/", self._limited(lambda _r: Answer(200, json.dumps(V1_CONFIG))))
+        s.route(f"/api/v1/doris/sv/ssd/{V1_TABLE}", self._limited(self._v1_data), method="POST")
 
-    def _limited(self, handler: Any) -> Any:
-        def wrapped(request: Request) -> Response:
+    def _limited(self, handler: Callable[[Request], Answer]) -> Callable[[Request], Answer]:
+        def wrapped(request: Request) -> Answer:
             now = time.monotonic()
             with self._lock:
                 while self.arrivals and now - self.arrivals[0] >= self.window:
                     self.arrivals.popleft()
                 if len(self.arrivals) >= self.calls:
                     self.rejected.append(429)
-                    return Response('{"error": "Too many requests"}', 429, headers={"Retry-After": "1"})
+                    return Answer(429, '{"error": "Too many requests"}', headers=(("Retry-After", "1"),))
                 self.arrivals.append(now)
             return handler(request)
 
         return wrapped
 
-    def _config(self, _request: Request) -> Response:
-        return Response(json.dumps(self.config), 200, content_type="application/json")
+    def _config(self, _request: Request) -> Answer:
+        return Answer(200, json.dumps(self.config))
 
-    def _v2_data(self, request: Request) -> Response:
-        body = json.loads(request.get_data())
+    def _v2_data(self, request: Request) -> Answer:
+        body = json.loads(request.body)
         self.bodies.append(body)
         selection = {e["variableCode"]: e["valueCodes"] for e in body["selection"]}
         for dim in self.data["id"]:
             codes = ordered_codes(self.data["dimension"][dim])
             chosen = selection.get(dim)
             if chosen is None:
-                return Response(f'{{"title": "Missing selection for mandatory variable {dim}"}}', 400)
+                return Answer(400, f'{{"title": "Missing selection for mandatory variable {dim}"}}')
             if chosen == ["*"]:
                 selection[dim] = codes
             elif unknown := [c for c in chosen if c not in codes]:
-                return Response(f'{{"title": "Non-existent value {unknown[0]} in {dim}"}}', 400)
+                return Answer(400, f'{{"title": "Non-existent value {unknown[0]} in {dim}"}}')
         cells = int(np.prod([len(v) for v in selection.values()]))
         if cells > self.max_cells:
             self.rejected.append(400)
-            return Response(f'{{"title": "Too many cells selected ({cells} > {self.max_cells})"}}', 400)
-        return Response(json.dumps(slice_cube(self.data, selection)), 200, content_type="application/json")
+            return Answer(400, f'{{"title": "Too many cells selected ({cells} > {self.max_cells})"}}')
+        return Answer(200, json.dumps(slice_cube(self.data, selection)))
 
-    def _v1_data(self, request: Request) -> Response:
-        body = json.loads(request.get_data())
+    def _v1_data(self, request: Request) -> Answer:
+        body = json.loads(request.body)
         self.bodies.append(body)
         if body != {**fixture_json("pxweb_v1/query_se.json")}:
-            return Response("query not in the fixtures", 400)
-        raw = (fixtures_dir() / "scb/pxweb_v1/response_se.json").read_bytes()
-        return Response(raw, 200, content_type="application/json")
+            return Answer(400, "query not in the fixtures", "text/plain")
+        return Answer(200, (fixtures_dir() / "scb/pxweb_v1/response_se.json").read_bytes())
+
+
+@contextmanager
+def pxweb_server(**options: Any) -> Iterator[PxWebReplay]:
+    """A PxWebReplay (PxWebReplay's keyword options) on its own LocalServer, stopped on exit."""
+    with LocalServer() as server:
+        yield PxWebReplay(server, **options)

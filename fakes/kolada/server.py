@@ -1,22 +1,25 @@
 """ReplayServer: a local Kolada v3 API on the stdlib ThreadingHTTPServer, with faults and a request log.
 
 Real Kolada values (open-numbers' 2024 v2 scrape, rKolada's 2026 v3 metadata) are served in v3 page
-shape; the "revised" dataset is a synthetic, seeded modification (see dataset.py). Control endpoints
-under /_replay/ are never faulted, delayed or logged.
+shape; the "revised" dataset is a synthetic, seeded modification (see dataset.py); `set_canned` serves
+given pages instead (canned.py). Control endpoints under /_replay/ are never faulted, delayed or logged.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 
-from sources.kolada.replay.dataset import DATASETS, ReplayDataset, load_dataset
-from sources.kolada.replay.faults import ALL_FAULTS, DEFAULT_RETRY_AFTER, DEFAULT_SLOW_SECONDS, FaultPlan
-from sources.kolada.replay.handler import ReplayHandler, RequestRecord
+from fakes.http import loopback
+from fakes.kolada.canned import Routes
+from fakes.kolada.dataset import DATASETS, ReplayDataset, load_dataset
+from fakes.kolada.faults import ALL_FAULTS, DEFAULT_RETRY_AFTER, DEFAULT_SLOW_SECONDS, FaultPlan
+from fakes.kolada.handler import ReplayHandler, RequestRecord
 
 logger = logging.getLogger(__name__)
 
@@ -37,15 +40,18 @@ class _HTTPServer(ThreadingHTTPServer):
 
 
 class ReplayServer:
-    """A local Kolada v3 replay API; use as a context manager or start()/stop()."""
+    """A local Kolada v3 replay API on loopback; use as a context manager or start()/stop()."""
 
     def __init__(self, fixtures_dir: Path | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
         self._fixtures_dir = fixtures_dir
-        self._host = host
+        self._host = loopback(host)
         self._port = port
         self._lock = threading.Lock()
         self._log: list[RequestRecord] = []
+        # requests that arrived before the last reset are not logged when they finish after it
+        self._log_since = float("-inf")
         self._dataset_name = "base"
+        self._canned: Routes | None = None
         self._latency = 0.0
         self._faults = FaultPlan()
         self._httpd: _HTTPServer | None = None
@@ -91,8 +97,7 @@ class ReplayServer:
     @property
     def base_url(self) -> str:
         """E.g. "http://127.0.0.1:8765/v3"."""
-        host = "127.0.0.1" if self._host in ("", "0.0.0.0") else self._host
-        return f"http://{host}:{self.port}/v3"
+        return f"http://{self._host}:{self.port}/v3"
 
     @property
     def dataset(self) -> ReplayDataset:
@@ -113,6 +118,17 @@ class ReplayServer:
         self.dataset.values(name)
         with self._lock:
             self._dataset_name = name
+
+    @property
+    def canned(self) -> Routes | None:
+        """The canned pages served instead of the dataset, if any."""
+        with self._lock:
+            return self._canned
+
+    def set_canned(self, routes: Routes | None) -> None:
+        """Answer /v3 from `routes` (endpoint -> pages, canned.py) from now on; None: the dataset again."""
+        with self._lock:
+            self._canned = routes
 
     @property
     def faults(self) -> FaultPlan:
@@ -149,24 +165,28 @@ class ReplayServer:
 
     @property
     def request_log(self) -> list[RequestRecord]:
-        """A snapshot of the /v3 requests seen so far, in arrival order."""
+        """A snapshot of the /v3 requests that arrived since the last reset, in arrival order."""
         with self._lock:
             return sorted(self._log, key=lambda r: r.arrived_monotonic)
 
     def reset_log(self) -> None:
-        """Forget all logged requests."""
+        """Forget all logged requests, and any still being answered."""
         with self._lock:
             self._log.clear()
+            self._log_since = time.monotonic()
 
     def reset(self) -> None:
-        """Back to defaults: empty log, no faults, no latency, base dataset."""
+        """Back to defaults: empty log, no faults, no latency, base dataset, nothing canned."""
         self._faults.reset()
         with self._lock:
             self._log.clear()
+            self._log_since = time.monotonic()
+            self._canned = None
             self._latency = 0.0
             self._dataset_name = "base"
 
     def record(self, record: RequestRecord) -> None:
         """Append to the request log (called by the handler before it sends the reply)."""
         with self._lock:
-            self._log.append(record)
+            if record.arrived_monotonic >= self._log_since:
+                self._log.append(record)

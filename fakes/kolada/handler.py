@@ -9,7 +9,8 @@ from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 
-from sources.kolada.replay.faults import (
+from fakes.kolada.canned import canned_reply
+from fakes.kolada.faults import (
     ALL_FAULTS,
     DEFAULT_RETRY_AFTER,
     DEFAULT_SLOW_SECONDS,
@@ -18,11 +19,11 @@ from sources.kolada.replay.faults import (
     FaultSettings,
     retry_after_header,
 )
-from sources.kolada.replay.hostile import Streamed, hostile_reply
-from sources.kolada.replay.routes import Reply, handle_api, json_reply
+from fakes.kolada.hostile import Streamed, hostile_reply
+from fakes.kolada.routes import Reply, handle_api, json_reply
 
 if TYPE_CHECKING:
-    from sources.kolada.replay.server import ReplayServer
+    from fakes.kolada.server import ReplayServer
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +126,9 @@ class ReplayHandler(BaseHTTPRequestHandler):
         if method != "GET":
             return Reply(405, b'{"detail": "Method Not Allowed"}', headers=(("Allow", "GET"),))
         host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
+        canned = self.replay.canned
+        if canned is not None:
+            return canned_reply(canned, self.path, f"http://{host}")
         try:
             return handle_api(self.replay.dataset, self.replay.dataset_name, self.path, f"http://{host}")
         except Exception:

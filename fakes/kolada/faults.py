@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 ALL_FAULTS: tuple[str, ...] = ("429", "500", "502", "503", "504", "truncate", "drop", "slow", "html200")
-# Replies a client must refuse rather than retry (sources.kolada.replay.hostile); never drawn by default.
+# Replies a client must refuse rather than retry (fakes.kolada.hostile); never drawn by default.
 HOSTILE_FAULTS: tuple[str, ...] = ("offhost_next", "file_next", "oversize", "gzip_bomb", "too_many")
 DEFAULT_RETRY_AFTER = 1.0
 DEFAULT_SLOW_SECONDS = 2.0

@@ -8,7 +8,7 @@ from datetime import date
 
 import polars as pl
 
-from sources.kolada.replay.dataset import KEY, ReplayDataset
+from fakes.kolada.dataset import KEY, ReplayDataset
 
 VALUE_FIELDS = ["gender", "count", "status", "value", "isdeleted"]
 GROUP_PREFIX = "G"
