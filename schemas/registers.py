@@ -1,7 +1,7 @@
 """Pandera (polars) models for the frames loaded from files: population, register values, network measures.
 
 Strict like schemas.kolada: exact dtypes, no extra columns, no coercion. Each model is the core
-table's business columns (warehouse.spec), validated once with `schemas.validate.validate_split`.
+table's business columns (models.catalogue), validated once with `schemas.validate.validate_split`.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import duckdb
 
+from models.catalogue import TABLES, table
 from warehouse.ddl import quote, scalar
-from warehouse.spec import TABLES, table
 
 
 def table_hashes(con: duckdb.DuckDBPyConnection, schemas: Sequence[str] = ("core", "mart")) -> dict[str, str]:
@@ -21,7 +21,7 @@ def table_hashes(con: duckdb.DuckDBPyConnection, schemas: Sequence[str] = ("core
 
 
 def fingerprint(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> dict[str, str]:
-    """table_hashes for the named `schema.table`s only (names come from warehouse.spec, not users)."""
+    """table_hashes for the named `schema.table`s only (names come from models.catalogue, not users)."""
     return {t: _table_hash(con, *t.split(".", 1)) for t in tables}
 
 

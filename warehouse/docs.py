@@ -6,9 +6,9 @@ from pathlib import Path
 
 import duckdb
 
+from models.catalogue import LAYER_DESCRIPTIONS, LAYERS
 from warehouse.ddl import ensure_schema
 from warehouse.publish import connect_readonly
-from warehouse.spec import LAYER_DESCRIPTIONS, LAYERS
 
 _CATALOG_SQL = """
     SELECT t.schema_name, t.table_name, coalesce(t.comment, '') AS table_comment,

@@ -15,8 +15,8 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
+from models.catalogue import table as table_spec
 from warehouse.ddl import quote, scalar
-from warehouse.spec import table as table_spec
 
 VALUES_TABLE = "core.kpi_value_history"
 VALUE_KEY: tuple[str, ...] = ("kpi_id", "municipality_id", "year", "gender")

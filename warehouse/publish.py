@@ -25,10 +25,10 @@ from typing import IO, Any
 
 import duckdb
 
+from models.catalogue import SCHEMA_VERSION
 from warehouse import storage
 from warehouse.ddl import ensure_schema
 from warehouse.history import transaction
-from warehouse.spec import SCHEMA_VERSION
 
 DEFAULT_FILENAME = "jamfor.duckdb"
 READ_ALIAS = "jamfor"

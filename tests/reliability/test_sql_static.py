@@ -25,15 +25,15 @@ SAFE_CALLS = ("quote", "qualified", "_q")
 
 # (file, expression) -> why the spliced value cannot carry user text (reviewed by reading the code)
 ALLOWED: dict[tuple[str, str], str] = {
-    ("warehouse/checks.py", "keys"): "quote()d key columns of a warehouse.spec table",
-    ("warehouse/checks.py", "qualified"): "quote()d name of a warehouse.spec table",
+    ("warehouse/checks.py", "keys"): "quote()d key columns of a models.catalogue table",
+    ("warehouse/checks.py", "qualified"): "quote()d name of a models.catalogue table",
     ("warehouse/checks.py", "key"): "constant column list",
     ("warehouse/checks.py", "current"): "constant SQL fragment",
     ("warehouse/ddl.py", "', '.join(cols)"): "quote()d spec columns with spec types",
-    ("warehouse/ddl.py", "col.type"): "a column type from warehouse.spec",
+    ("warehouse/ddl.py", "col.type"): "a column type from models.catalogue",
     ("warehouse/ddl.py", "literal(table.comment)"): "COMMENT ON takes no parameters; spec text, escaped",
     ("warehouse/ddl.py", "literal(col.comment)"): "COMMENT ON takes no parameters; spec text, escaped",
-    ("warehouse/history.py", "table"): "VALUES_TABLE or a name validated by warehouse.spec.table()",
+    ("warehouse/history.py", "table"): "VALUES_TABLE or a name validated by models.catalogue.table()",
     ("warehouse/history.py", "_INCOMING"): "constant name of the registered frame",
     ("warehouse/history.py", "quote(incoming)"): "quote()d relation name (a module constant)",
     ("warehouse/history.py", "_on(key, 'h', 'i')"): "quote()d spec key columns",
@@ -87,7 +87,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("warehouse/migrations.py", "_MIGRATED"): "constant temp table name",
     ("warehouse/migrations.py", "picked"): "quote()d spec columns",
     ("warehouse/views.py", "FULL_REFRESH_FLOW"): "constant flow name without quotes",
-    ("warehouse/views.py", "key"): "quote()d key columns of a warehouse.spec table",
+    ("warehouse/views.py", "key"): "quote()d key columns of a models.catalogue table",
     ("warehouse/views.py", "quote(entity)"): "quote()d table name",
     ("warehouse/views.py", "entity"): "one of the constant FILE_ENTITIES",
     ("warehouse/views.py", "' OR '.join((_stored_later(e) for e in FILE_ENTITIES))"): "constant SQL",
@@ -99,7 +99,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("warehouse/runs.py", "size"): "one of two constant expressions",
     ("warehouse/runs.py", "path_expr"): "one of two constant expressions",
     ("warehouse/runs.py", "_MANIFEST"): "constant name of the registered frame",
-    ("warehouse/status.py", "t.qualified"): "spec table name as a string literal (from warehouse.spec)",
+    ("warehouse/status.py", "t.qualified"): "spec table name as a string literal (from models.catalogue)",
     # the comparison marts and reference tables
     ("warehouse/comparison.py", "CURRENT"): "constant SQL fragment",
     ("warehouse/comparison.py", "SOURCE_NOTE"): "constant text",
