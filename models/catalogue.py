@@ -142,7 +142,9 @@ def _column(data: Any, where: str) -> Column:
 def _test(data: Any, where: str) -> DataTest:
     fields = _mapping(data, where, _TEST_KEYS, _TEST_REQUIRED)
     name = _text(fields["name"], where)
-    return DataTest(name, _text(fields["sql"], f"{where} ({name})"), fields.get("description", ""))
+    # the runner wraps the query (SELECT count(*) FROM (<sql>)), so a closing semicolon would break it
+    sql = _text(fields["sql"], f"{where} ({name})").strip().removesuffix(";")
+    return DataTest(name, sql, fields.get("description", ""))
 
 
 def _model(path: Path, root: Path, layers: dict[str, str], version_columns: tuple[Column, ...]) -> Table:

@@ -25,10 +25,10 @@ SAFE_CALLS = ("quote", "qualified", "_q")
 
 # (file, expression) -> why the spliced value cannot carry user text (reviewed by reading the code)
 ALLOWED: dict[tuple[str, str], str] = {
-    ("warehouse/checks.py", "keys"): "quote()d key columns of a models.catalogue table",
-    ("warehouse/checks.py", "qualified"): "quote()d name of a models.catalogue table",
-    ("warehouse/checks.py", "key"): "constant column list",
-    ("warehouse/checks.py", "current"): "constant SQL fragment",
+    ("warehouse/datatests.py", "keys"): "quote()d key columns of a models.catalogue table",
+    ("warehouse/datatests.py", "predicate"): "IS NULL / NOT (check) of quote()d model columns",
+    ("warehouse/datatests.py", "counts"): "count(*) FILTER of the model's column predicates",
+    ("warehouse/datatests.py", "test.sql"): "a model's own test query from models/<schema>/<table>.yml",
     ("warehouse/ddl.py", "', '.join(cols)"): "quote()d spec columns with spec types",
     ("warehouse/ddl.py", "col.type"): "a column type from models.catalogue",
     ("warehouse/ddl.py", "literal(table.comment)"): "COMMENT ON takes no parameters; spec text, escaped",
