@@ -20,7 +20,7 @@ MODELS_DIR = Path(__file__).resolve().parent
 KINDS = ("scd2", "meta", "raw", "mart", "reference")
 # the DuckDB type names (as duckdb_columns() reports them) a model may use
 TYPES = frozenset({"VARCHAR", "INTEGER", "BIGINT", "DOUBLE", "BOOLEAN", "DATE", "TIMESTAMP WITH TIME ZONE"})
-_MODEL_KEYS = {"table", "kind", "grain", "description", "key", "versioned", "columns", "tests"}
+_MODEL_KEYS = {"table", "kind", "grain", "description", "key", "versioned", "columns", "tests", "frame"}
 _MODEL_REQUIRED = {"table", "kind", "grain", "description", "columns"}
 _COLUMN_KEYS = {"name", "type", "nullable", "comment", "check"}
 _COLUMN_REQUIRED = {"name", "type", "comment"}
@@ -70,6 +70,8 @@ class Table:
     grain: str = ""
     tests: tuple[DataTest, ...] = ()
     path: Path | None = None
+    # the columns, in order, of the Polars frame a load hands over (default: the model's own columns)
+    frame: tuple[str, ...] = ()
 
     @property
     def qualified(self) -> str:
@@ -171,12 +173,8 @@ def _model(path: Path, root: Path, layers: dict[str, str], version_columns: tupl
     doubled = sorted({n for n in names if names.count(n) > 1})
     if doubled:
         raise CatalogueError(f"{where}: columns declared twice: {doubled}")
-    key = data.get("key", [])
-    if not isinstance(key, list) or not all(isinstance(k, str) for k in key):
-        raise CatalogueError(f"{where}: key must be a list of column names, got {key!r}")
-    unknown_key = [k for k in key if k not in names]
-    if unknown_key:
-        raise CatalogueError(f"{where}: key columns {unknown_key} are not columns of {qualified}")
+    key = _names(data.get("key", []), names, f"{where}: key", qualified)
+    frame = _names(data.get("frame", [c.name for c in own]), names, f"{where}: frame", qualified)
     tests = data.get("tests", [])
     if not isinstance(tests, list):
         raise CatalogueError(f"{where}: tests must be a list")
@@ -190,11 +188,22 @@ def _model(path: Path, root: Path, layers: dict[str, str], version_columns: tupl
         _text(data["description"], where),
         columns,
         kind,
-        tuple(key),
+        key,
         _text(data["grain"], where),
         parsed,
         path,
+        frame,
     )
+
+
+def _names(value: Any, names: list[str], where: str, qualified: str) -> tuple[str, ...]:
+    """A list of column names of the model (its key or its frame)."""
+    if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
+        raise CatalogueError(f"{where} must be a list of column names, got {value!r}")
+    unknown = [k for k in value if k not in names]
+    if unknown:
+        raise CatalogueError(f"{where} columns {unknown} are not columns of {qualified}")
+    return tuple(value)
 
 
 def _read(path: Path, where: str) -> Any:

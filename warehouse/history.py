@@ -16,25 +16,15 @@ import duckdb
 import polars as pl
 
 from models.catalogue import table as table_spec
+from models.frames import frame_schema
 from warehouse.ddl import quote, scalar
 
 VALUES_TABLE = "core.kpi_value_history"
-VALUE_KEY: tuple[str, ...] = ("kpi_id", "municipality_id", "year", "gender")
+VALUE_KEY: tuple[str, ...] = table_spec(VALUES_TABLE).key
 # fetched_at and source are provenance, not content: a refetch of the same number is not a revision.
 VALUE_COMPARED: tuple[str, ...] = ("value", "count", "status", "is_deleted", "is_preliminary")
-VALUE_FRAME_SCHEMA: dict[str, pl.DataType] = {
-    "kpi_id": pl.String(),
-    "municipality_id": pl.String(),
-    "year": pl.Int32(),
-    "gender": pl.String(),
-    "value": pl.Float64(),
-    "count": pl.Int64(),
-    "status": pl.String(),
-    "is_deleted": pl.Boolean(),
-    "is_preliminary": pl.Boolean(),
-    "fetched_at": pl.Datetime("us", "UTC"),
-    "source": pl.String(),
-}
+# the values frame contract (docs/design.md): the model's `frame` columns with their Polars dtypes
+VALUE_FRAME_SCHEMA: dict[str, pl.DataType] = frame_schema(table_spec(VALUES_TABLE))
 _INCOMING = "_jamfor_incoming"
 
 
