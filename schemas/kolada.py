@@ -1,5 +1,8 @@
 """Pandera (polars) models for Kolada rows: the validated inputs and the core frames of docs/design.md.
 
+A core frame's model has the columns of its model file's `frame` (models/core/<table>.yml) and takes
+its natural key from it; tests/schemas/test_catalogue_contracts.py keeps the columns equal.
+
 Each model is strict (no extra columns, exact dtypes, no coercion): transforms parse leniently first and
 then validate the typed frame once with `schemas.validate.validate_split`. Custom checks are vectorised
 Polars expressions.
@@ -12,6 +15,7 @@ from typing import Annotated
 import pandera.polars as pa
 import polars as pl
 
+from models.catalogue import table
 from schemas.ids import (
     COUNTY_ID_BODY,
     GROUP_ID_BODY,
@@ -85,7 +89,7 @@ class DataValue(_KoladaModel):
         return data.lazyframe.select(pl.col(data.key).is_finite().fill_null(True))
 
     class Config:
-        unique = ("kpi_id", "municipality_id", "year", "gender")
+        unique = table("core.kpi_value_history").key
 
 
 class OuDataValue(_KoladaModel):
@@ -130,7 +134,7 @@ class Kpi(_KoladaModel):
     discontinued_year: pl.Int32 = pa.Field(nullable=True, ge=YEAR_MIN, le=YEAR_MAX)
 
     class Config:
-        unique = ("kpi_id",)
+        unique = table("core.kpi").key
 
 
 class Municipality(_KoladaModel):
@@ -149,7 +153,7 @@ class Municipality(_KoladaModel):
         return data.lazyframe.select((pl.col("kind") == "group") == pl.col("type").is_null())
 
     class Config:
-        unique = ("municipality_id",)
+        unique = table("core.municipality").key
 
 
 class MunicipalityGroupMember(_KoladaModel):
@@ -193,7 +197,7 @@ class Ou(_KoladaModel):
     ou_type: str = pa.Field(str_matches=OU_TYPE)
 
     class Config:
-        unique = ("ou_id",)
+        unique = table("core.ou").key
 
 
 class CoreMunicipalityGroup(_KoladaModel):
@@ -207,7 +211,7 @@ class CoreMunicipalityGroup(_KoladaModel):
     vintage_year: pl.Int32 = pa.Field(nullable=True, ge=YEAR_MIN, le=YEAR_MAX)
 
     class Config:
-        unique = ("group_id",)
+        unique = table("core.municipality_group").key
 
 
 class CoreMunicipalityGroupMember(_KoladaModel):
@@ -218,7 +222,7 @@ class CoreMunicipalityGroupMember(_KoladaModel):
     member_title: str = pa.Field(nullable=True)
 
     class Config:
-        unique = ("group_id", "member_id")
+        unique = table("core.municipality_group_member").key
 
 
 class CoreKpiGroup(_KoladaModel):
@@ -228,7 +232,7 @@ class CoreKpiGroup(_KoladaModel):
     title: str
 
     class Config:
-        unique = ("kpi_group_id",)
+        unique = table("core.kpi_group").key
 
 
 class CoreKpiGroupMember(_KoladaModel):
@@ -239,7 +243,7 @@ class CoreKpiGroupMember(_KoladaModel):
     member_title: str = pa.Field(nullable=True)
 
     class Config:
-        unique = ("kpi_group_id", "kpi_id")
+        unique = table("core.kpi_group_member").key
 
 
 class Quarantine(pa.DataFrameModel):

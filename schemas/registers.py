@@ -1,7 +1,8 @@
 """Pandera (polars) models for the frames loaded from files: population, register values, network measures.
 
 Strict like schemas.kolada: exact dtypes, no extra columns, no coercion. Each model is the core
-table's business columns (warehouse.spec), validated once with `schemas.validate.validate_split`.
+table's frame (models/core/<table>.yml; tests/schemas/test_catalogue_contracts.py keeps them equal),
+validated once with `schemas.validate.validate_split`. The natural keys come from the models.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import pandera.polars as pa
 import polars as pl
 
+from models.catalogue import table
 from schemas.ids import YEAR_MAX, YEAR_MIN
 
 MUNICIPALITY_ID = r"^\d{4}$"
@@ -50,7 +52,7 @@ class Population(_FileModel):
         return data.lazyframe.select(_value_matches_status("population"))
 
     class Config:
-        unique = ("source_table", "municipality_id", "period", "sex", "age")
+        unique = table("core.population").key
 
 
 class RegisterValue(_FileModel):
@@ -72,7 +74,7 @@ class RegisterValue(_FileModel):
         return data.lazyframe.select(_value_matches_status("value"))
 
     class Config:
-        unique = ("source", "measure", "municipality_id", "period", "breakdown")
+        unique = table("core.register_value").key
 
 
 class NetworkMeasure(_FileModel):
@@ -96,7 +98,7 @@ class NetworkMeasure(_FileModel):
         return data.lazyframe.select(_value_matches_status("value"))
 
     class Config:
-        unique = ("network", "measure_id", "municipality_id", "period")
+        unique = table("core.network_measure").key
 
 
 MODELS: dict[str, type[pa.DataFrameModel]] = {
@@ -104,8 +106,5 @@ MODELS: dict[str, type[pa.DataFrameModel]] = {
     "core.register_value": RegisterValue,
     "core.network_measure": NetworkMeasure,
 }
-KEYS: dict[str, tuple[str, ...]] = {
-    "core.population": ("source_table", "municipality_id", "period", "sex", "age"),
-    "core.register_value": ("source", "measure", "municipality_id", "period", "breakdown"),
-    "core.network_measure": ("network", "measure_id", "municipality_id", "period"),
-}
+# each target's natural key, from its model (models/core/<table>.yml)
+KEYS: dict[str, tuple[str, ...]] = {target: table(target).key for target in MODELS}

@@ -15,21 +15,17 @@ import polars as pl
 from pandera.config import ValidationDepth, config_context
 from pandera.errors import SchemaErrors
 
+from models.catalogue import table
+from models.frames import frame_schema
+
 HELPER_PREFIX = "_"
 PARSE_ERRORS_COL = "_parse_errors"
 ROW_COL = "_row"
 UNIQUENESS_CHECKS = ("multiple_fields_uniqueness", "field_uniqueness")
 DUPLICATE_KEY = "duplicate natural key"
 EXACT_DUPLICATE = "exact duplicate"
-QUARANTINE_SCHEMA = pl.Schema(
-    {
-        "source": pl.String,
-        "entity": pl.String,
-        "natural_key": pl.String,
-        "record": pl.String,
-        "failed_check": pl.String,
-    }
-)
+# the quarantine frame: meta.quarantine's `frame` columns in models/meta/quarantine.yml
+QUARANTINE_SCHEMA = pl.Schema(frame_schema(table("meta.quarantine")))
 
 
 class SchemaDriftError(ValueError):

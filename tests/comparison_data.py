@@ -18,9 +18,9 @@ import duckdb
 import polars as pl
 
 from flows.reference import ReferenceFiles, apply_reference
+from models.catalogue import table as table_spec
 from warehouse import history, marts
 from warehouse.history import VALUE_FRAME_SCHEMA
-from warehouse.spec import table as table_spec
 
 AS_OF = datetime(2026, 1, 1, tzinfo=UTC)
 FETCHED_AT = datetime(2025, 12, 1, tzinfo=UTC)

@@ -1,4 +1,4 @@
-"""Warehouse self-checks in SQL: content hashes per table and history/mart integrity problems."""
+"""Warehouse self-checks in SQL: content hashes per table, and the data tests' problems as text."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import duckdb
 
+from warehouse.datatests import run_data_tests
 from warehouse.ddl import quote, scalar
-from warehouse.spec import TABLES, table
 
 
 def table_hashes(con: duckdb.DuckDBPyConnection, schemas: Sequence[str] = ("core", "mart")) -> dict[str, str]:
@@ -21,7 +21,7 @@ def table_hashes(con: duckdb.DuckDBPyConnection, schemas: Sequence[str] = ("core
 
 
 def fingerprint(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> dict[str, str]:
-    """table_hashes for the named `schema.table`s only (names come from warehouse.spec, not users)."""
+    """table_hashes for the named `schema.table`s only (names come from models.catalogue, not users)."""
     return {t: _table_hash(con, *t.split(".", 1)) for t in tables}
 
 
@@ -34,67 +34,7 @@ def _table_hash(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> str:
     )
 
 
-def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
-    return int(scalar(con, sql) or 0)
-
-
-def _history_problems(con: duckdb.DuckDBPyConnection, qualified: str, key: Sequence[str]) -> list[str]:
-    keys = ", ".join(quote(k) for k in key)
-    checks = {
-        "keys with more than one current version": (
-            f"SELECT count(*) FROM (SELECT {keys} FROM {qualified} WHERE valid_to IS NULL "
-            f"GROUP BY {keys} HAVING count(*) > 1)"
-        ),
-        "versions with valid_to < valid_from": (
-            f"SELECT count(*) FROM {qualified} WHERE valid_to < valid_from"
-        ),
-        "closed versions not followed by a version starting at their valid_to": (
-            f"SELECT count(*) FROM (SELECT valid_to, lead(valid_from) OVER (PARTITION BY {keys} "
-            f"ORDER BY valid_from, valid_to NULLS LAST) AS next_from FROM {qualified}) "
-            "WHERE valid_to IS NOT NULL AND next_from IS DISTINCT FROM valid_to"
-        ),
-    }
-    problems = []
-    for label, sql in checks.items():
-        n = _count(con, sql)
-        if n:
-            problems.append(f"{qualified}: {n} {label}")
-    return problems
-
-
-def _mart_problems(con: duckdb.DuckDBPyConnection) -> list[str]:
-    current = "FROM core.kpi_value_history WHERE valid_to IS NULL AND NOT is_deleted"
-    key = "kpi_id, municipality_id, year, gender"
-    problems = []
-    dupes = _count(
-        con, f"SELECT count(*) FROM (SELECT {key} FROM mart.kpi_value GROUP BY {key} HAVING count(*) > 1)"
-    )
-    if dupes:
-        problems.append(f"mart.kpi_value: {dupes} duplicate keys")
-    orphans = _count(
-        con,
-        "SELECT count(*) FROM mart.kpi_value AS m "
-        "WHERE NOT EXISTS (SELECT 1 FROM core.kpi_value_history AS h "
-        "WHERE h.kpi_id = m.kpi_id AND h.municipality_id = m.municipality_id AND h.year = m.year "
-        "AND h.gender = m.gender AND h.valid_to IS NULL AND NOT h.is_deleted)",
-    )
-    if orphans:
-        problems.append(f"mart.kpi_value: {orphans} rows without a current non-deleted history version")
-    mart_rows = _count(con, "SELECT count(*) FROM mart.kpi_value")
-    history_rows = _count(con, f"SELECT count(*) {current}")
-    if mart_rows != history_rows:
-        problems.append(
-            f"mart.kpi_value has {mart_rows} rows, current non-deleted history has {history_rows}"
-        )
-    return problems
-
-
 def integrity_problems(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Human-readable integrity problems of the SCD2 tables and mart.kpi_value; empty when all is well."""
-    problems: list[str] = []
-    for spec in TABLES:
-        if spec.kind == "scd2":
-            problems += _history_problems(con, f"{quote(spec.schema)}.{quote(spec.name)}", spec.key)
-    table("mart.kpi_value")  # fails loudly if the mart was renamed without updating these checks
-    problems += _mart_problems(con)
-    return problems
+    """Every failed data test of the catalogue's models (warehouse.datatests), one line each; empty when
+    all is well. The build runs the same tests before it publishes."""
+    return [str(failure) for failure in run_data_tests(con)]

@@ -8,10 +8,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from models.catalogue import TABLES
 from warehouse.ddl import quote
 from warehouse.per_capita_query import PER_CAPITA_SCHEMA, PerCapita, per_capita_rows
 from warehouse.publish import connect_readonly
-from warehouse.spec import TABLES
 
 PEER_SET_KINDS = ("liknande", "kommungrupp", "lan", "riket", "network")
 # What rank 1 means (the rank_order column): a neutral KPI has no best, it is ranked in value order.

@@ -1,4 +1,4 @@
-"""Create and migrate the warehouse schema from `warehouse.spec`, and keep every COMMENT applied."""
+"""Create and migrate the warehouse schema from `models.catalogue`, and keep every COMMENT applied."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import duckdb
 
-from warehouse.spec import LAYERS, SCHEMA_VERSION, TABLES, Table
+from models.catalogue import LAYERS, SCHEMA_VERSION, TABLES, Table
 
 SCHEMA_DESCRIPTION = "raw/staging/core/mart/meta layers, SCD2 core tables, mart.kpi_value"
 

@@ -1,4 +1,5 @@
-"""Render the warehouse's data dictionary (tables, columns, types, comments) as Markdown."""
+"""Render the warehouse's data dictionary (tables, columns, types, comments) and the catalogue's table
+list (docs/design.md) as Markdown."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ from pathlib import Path
 
 import duckdb
 
+from models.catalogue import LAYER_DESCRIPTIONS, LAYERS, TABLES, TABLES_BY_NAME, Table
 from warehouse.ddl import ensure_schema
 from warehouse.publish import connect_readonly
-from warehouse.spec import LAYER_DESCRIPTIONS, LAYERS
 
 _CATALOG_SQL = """
     SELECT t.schema_name, t.table_name, coalesce(t.comment, '') AS table_comment,
@@ -45,16 +46,33 @@ def data_dictionary(con: duckdb.DuckDBPyConnection) -> str:
         lines += ["", f"## {layer}", "", LAYER_DESCRIPTIONS[layer]]
         tables = [(name, entry) for (schema, name), entry in by_table.items() if schema == layer]
         for name, (table_comment, columns) in tables:
-            lines += [
-                "",
-                f"### {layer}.{name}",
-                "",
-                _cell(table_comment),
-                "",
-                "| column | type | comment |",
-                "|---|---|---|",
-            ]
+            lines += ["", f"### {layer}.{name}", "", _cell(table_comment)]
+            model = TABLES_BY_NAME.get(f"{layer}.{name}")
+            if model is not None:
+                lines += ["", _declared(model)]
+            lines += ["", "| column | type | comment |", "|---|---|---|"]
             lines += [f"| {col} | {dtype} | {_cell(comment)} |" for col, dtype, comment in columns]
+    return "\n".join(lines) + "\n"
+
+
+def _declared(model: Table) -> str:
+    key = f"key ({', '.join(model.key)})" if model.key else "no key"
+    not_null = [c.name for c in model.columns if c.not_null]
+    required = f"; not null: {', '.join(not_null)}" if not_null else ""
+    where = f"models/{model.schema}/{model.name}.yml"
+    return f"{model.grain} Kind {model.kind}, {key}{required}. Declared in {where}."
+
+
+def table_list(tables: tuple[Table, ...] = TABLES) -> str:
+    """Markdown table of every model: table, kind, key and grain (docs/design.md embeds it)."""
+    lines = ["| table | kind | key | grain |", "|---|---|---|---|"]
+    lines += [f"| `{t.qualified}` | {t.kind} | {', '.join(t.key)} | {_cell(t.grain)} |" for t in tables]
+    return "\n".join(lines) + "\n"
+
+
+def frame_list(tables: tuple[Table, ...] = TABLES) -> str:
+    """Markdown list of the frames merged into the SCD2 tables, each with its columns in order."""
+    lines = [f"- `{t.qualified}`: {', '.join(t.frame)}" for t in tables if t.kind == "scd2"]
     return "\n".join(lines) + "\n"
 
 

@@ -15,26 +15,16 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
+from models.catalogue import table as table_spec
+from models.frames import frame_schema
 from warehouse.ddl import quote, scalar
-from warehouse.spec import table as table_spec
 
 VALUES_TABLE = "core.kpi_value_history"
-VALUE_KEY: tuple[str, ...] = ("kpi_id", "municipality_id", "year", "gender")
+VALUE_KEY: tuple[str, ...] = table_spec(VALUES_TABLE).key
 # fetched_at and source are provenance, not content: a refetch of the same number is not a revision.
 VALUE_COMPARED: tuple[str, ...] = ("value", "count", "status", "is_deleted", "is_preliminary")
-VALUE_FRAME_SCHEMA: dict[str, pl.DataType] = {
-    "kpi_id": pl.String(),
-    "municipality_id": pl.String(),
-    "year": pl.Int32(),
-    "gender": pl.String(),
-    "value": pl.Float64(),
-    "count": pl.Int64(),
-    "status": pl.String(),
-    "is_deleted": pl.Boolean(),
-    "is_preliminary": pl.Boolean(),
-    "fetched_at": pl.Datetime("us", "UTC"),
-    "source": pl.String(),
-}
+# the values frame contract (docs/design.md): the model's `frame` columns with their Polars dtypes
+VALUE_FRAME_SCHEMA: dict[str, pl.DataType] = frame_schema(table_spec(VALUES_TABLE))
 _INCOMING = "_jamfor_incoming"
 
 
@@ -269,8 +259,7 @@ def merge_dimension(
     expected = spec.business_columns
     if sorted(frame.columns) != sorted(expected):
         raise ValueError(f"{table} frame columns {frame.columns} != expected {expected}")
-    if not key_cols or set(key_cols) - set(expected):
-        raise ValueError(f"key_cols {list(key_cols)} must be a non-empty subset of {expected}")
+    _check_key(spec.qualified, key_cols)
     _check_frame(frame, key_cols, f"{table} frame")
     if full_snapshot and frame.height == 0:
         raise ValueError(f"refusing an empty full snapshot of {table}: it would tombstone every row")
@@ -301,6 +290,12 @@ def merge_dimension(
         con.unregister(_INCOMING)
 
 
+def _check_key(table: str, key_cols: Sequence[str]) -> None:
+    """A dimension is merged on its model's key (models/<schema>/<table>.yml), never on another one."""
+    if tuple(key_cols) != (key := table_spec(table).key):
+        raise ValueError(f"key_cols {list(key_cols)} must be {table}'s key {list(key)}")
+
+
 def _dimension_changed(columns: Sequence[str], key_cols: Sequence[str]) -> str:
     """The predicate on an incoming row `i` joined to its current version `h` that makes it a change."""
     attributes = [c for c in columns if c not in key_cols]
@@ -326,6 +321,7 @@ def dimension_changes(
     exists, to decide whether a load changes anything at all.
     """
     expected = table_spec(table).business_columns
+    _check_key(table, key_cols)
     _check_frame(frame, key_cols, f"{table} frame")
     con.register(_INCOMING, frame.select(expected))
     try:

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import duckdb
 
+from models.catalogue import Table as TableSpec
+from models.catalogue import table as table_spec
 from warehouse.ddl import SchemaDriftError, apply_comments, quote, scalar
-from warehouse.spec import Table as TableSpec
-from warehouse.spec import table as table_spec
 
 MartSelect = Callable[..., str]
 # the temp table of kpi_ids a partial rebuild selects (one column, kpi_id)

@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 import duckdb
 
+from models.catalogue import table as table_spec
 from warehouse.ddl import create_sql, quote
-from warehouse.spec import table as table_spec
 
 _MIGRATED = "_jamfor_network_measure_v2"
 

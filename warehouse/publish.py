@@ -25,10 +25,11 @@ from typing import IO, Any
 
 import duckdb
 
+from models.catalogue import SCHEMA_VERSION
 from warehouse import storage
+from warehouse.datatests import check_build
 from warehouse.ddl import ensure_schema
 from warehouse.history import transaction
-from warehouse.spec import SCHEMA_VERSION
 
 DEFAULT_FILENAME = "jamfor.duckdb"
 READ_ALIAS = "jamfor"
@@ -231,8 +232,9 @@ def building(
     DuckDB spills sorts and joins to a temp directory beside the build file.
 
     Takes the writer lock (WarehouseLocked if another writer has it) unless `lock_held`, in which case
-    this process must already hold `writer_lock` for the path. On an exception in the body the build
-    file is deleted, the published file is untouched and the exception propagates.
+    this process must already hold `writer_lock` for the path. On an exception in the body, or a failed
+    data test of the finished build (warehouse.datatests.DataTestError), the build file is deleted, the
+    published file is untouched and the exception propagates.
     """
     if not _RUN_ID.match(run_id):
         raise ValueError(f"run_id {run_id!r} must match {_RUN_ID.pattern} (it names the build file)")
@@ -270,6 +272,8 @@ def _build_and_publish(
             ensure_schema(con)
         yield con
         con.execute("CHECKPOINT")
+        # every model's data tests on the finished build; a failure leaves the published file as it was
+        check_build(con)
         con.close()
         con = None
         if _sibling(build, ".wal").exists():

@@ -1,4 +1,4 @@
-"""Reference tables (kind "reference" in warehouse.spec): read their inputs, replace their contents.
+"""Reference tables (kind "reference" in models.catalogue): read their inputs, replace their contents.
 
 The inputs are the current, non-deleted rows of the core dimensions; the tables are rewritten whole
 by every load inside its build file, so a failed load leaves the published ones untouched.
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
+from models.catalogue import TABLES, table
 from warehouse.ddl import quote, scalar
-from warehouse.spec import TABLES, table
 
 _STAGED = "_jamfor_reference"
 

@@ -16,9 +16,9 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
+from models.catalogue import table as table_spec
 from warehouse import history, marts
 from warehouse.ddl import quote, scalar
-from warehouse.spec import table as table_spec
 
 FILE_TARGETS = ("core.population", "core.register_value", "core.network_measure")
 # what a file is "about" in each table: the coverage a re-delivery replaces

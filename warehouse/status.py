@@ -7,9 +7,9 @@ from typing import Any
 
 import duckdb
 
+from models.catalogue import TABLES
 from warehouse.ddl import quote, scalar
 from warehouse.publish import connect_readonly
-from warehouse.spec import TABLES
 
 LAST_RUNS = 10
 

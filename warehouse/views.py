@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from models.catalogue import table as table_spec
 from warehouse.ddl import literal, quote
-from warehouse.spec import table as table_spec
 
 # The Kolada flow that re-reads every record of its scope: a record it no longer rejects is fixed.
 FULL_REFRESH_FLOW = "kolada-yearly"

@@ -12,12 +12,12 @@ import pytest
 from rich.console import Console
 
 from flows.cli import main
+from models.catalogue import TABLES
 from presentation.compare import print_demo_comparison, print_tables
 from tests import comparison_data as data
 from warehouse.comparison_query import ComparisonFilter
 from warehouse.comparison_query import compare as query
 from warehouse.publish import building, connect_readonly
-from warehouse.spec import TABLES
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from models.catalogue import table
 from tests import comparison_data as data
 from warehouse.comparison_query import ComparisonFilter, comparison_rows
 from warehouse.ddl import ensure_schema
-from warehouse.spec import table
 
 A, B, E, G = "0101", "0102", "0105", "0202"
 

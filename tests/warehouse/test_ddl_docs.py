@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 import duckdb
 import pytest
 
+from models.catalogue import LAYERS, SCHEMA_VERSION, TABLES
 from warehouse import marts
 from warehouse.ddl import SchemaDriftError, ensure_schema
 from warehouse.docs import data_dictionary, data_dictionary_for
 from warehouse.history import merge_values
-from warehouse.spec import LAYERS, SCHEMA_VERSION, TABLES
 
 OURS = "database_name = current_database() AND schema_name IN ('raw', 'staging', 'core', 'mart', 'meta')"
 

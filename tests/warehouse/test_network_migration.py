@@ -10,10 +10,10 @@ import duckdb
 import pytest
 
 from flows.files import load_files
+from models.catalogue import SCHEMA_VERSION
 from tests import comparison_data as data
 from warehouse.ddl import ensure_schema
 from warehouse.publish import connect_readonly
-from warehouse.spec import SCHEMA_VERSION
 
 # (network as a version-1 file may hold it, measure, municipality, value)
 LEGACY = [

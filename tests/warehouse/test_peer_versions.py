@@ -13,6 +13,7 @@ import duckdb
 import polars as pl
 import pytest
 
+from models.catalogue import SCHEMA_VERSION
 from tests import comparison_data as data
 from tests import peer_versions_data as real
 from warehouse import history, marts
@@ -21,7 +22,6 @@ from warehouse.ddl import ensure_schema
 from warehouse.discover_query import peer_sets
 from warehouse.publish import connect_readonly
 from warehouse.report_query import trend_rows
-from warehouse.spec import SCHEMA_VERSION
 
 IFO = "G36722"  # Liknande kommuner IFO, Åtvidaberg: "…, 2022" in 2024-01, "…, 2024" in 2026-03
 EKB = "G176178"  # Liknande kommuner ekonomiskt bistånd, Åtvidaberg: 2022, then 2023

@@ -1,0 +1,1 @@
+"""The warehouse's model catalogue: one YAML file per table (see models.catalogue)."""

@@ -1,0 +1,92 @@
+"""The build's data tests: a broken build is not published, and each kind of test catches its problem."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from models.catalogue import Column, DataTest, Table, table
+from warehouse import datatests, marts
+from warehouse.history import merge_values, transaction
+from warehouse.publish import building
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def published(tmp_path: Path, small_values) -> Path:
+    path = tmp_path / "jamfor.duckdb"
+    with building(path, run_id="run-1") as con, transaction(con):
+        merge_values(con, small_values, run_id="run-1", as_of=T0, scope=None)
+        marts.rebuild(con)
+    return path
+
+
+def _leftovers(path: Path) -> list[str]:
+    return sorted(
+        p.name for p in path.parent.iterdir() if p.name != path.name and not p.name.endswith(".lock")
+    )
+
+
+def test_a_clean_build_passes_every_data_test(published: Path) -> None:
+    assert _leftovers(published) == []
+
+
+def test_a_duplicated_key_fails_the_build_and_leaves_the_published_file(published: Path) -> None:
+    before = _sha(published)
+    with pytest.raises(datatests.DataTestError) as info, building(published, run_id="run-2") as con:
+        con.execute("INSERT INTO mart.kpi_value SELECT * FROM mart.kpi_value LIMIT 3")
+    message = str(info.value)
+    assert "\n" not in message
+    assert "mart.kpi_value has 3 offending rows in data test unique_key" in message
+    assert _sha(published) == before and _leftovers(published) == []
+
+
+def test_a_null_in_a_not_null_column_fails_the_build_and_leaves_the_published_file(published: Path) -> None:
+    before = _sha(published)
+    with pytest.raises(datatests.DataTestError) as info, building(published, run_id="run-2") as con:
+        # what a column added by a migration looks like: declared not null, no constraint in the file
+        con.execute("ALTER TABLE core.ou ALTER COLUMN ou_id DROP NOT NULL")
+        con.execute(
+            "INSERT INTO core.ou (ou_id, valid_from, is_deleted, load_run_id) VALUES (NULL, $t, false, 'x')",
+            {"t": T0},
+        )
+    assert "core.ou has 1 offending rows in data test not_null_ou_id" in str(info.value)
+    assert _sha(published) == before and _leftovers(published) == []
+
+
+def test_checks_and_model_tests_count_their_offending_rows(con, small_values) -> None:
+    merge_values(con, small_values, run_id="r1", as_of=T0, scope=None)
+    marts.rebuild(con)
+    kpi_value = table("mart.kpi_value")
+    probe = Table(
+        "mart",
+        "kpi_value",
+        "probe",
+        (Column("year", "INTEGER", "y", check="year < 2000"), Column("gender", "VARCHAR", "g")),
+        "mart",
+        tests=(DataTest("no_t", "SELECT * FROM mart.kpi_value WHERE gender = 'T'", "totals"),),
+    )
+    failures = {f.test: f.rows for f in datatests.run_data_tests(con, [probe])}
+    expected_check = con.execute("SELECT count(*) FROM mart.kpi_value WHERE year >= 2000").fetchall()[0][0]
+    expected_t = con.execute("SELECT count(*) FROM mart.kpi_value WHERE gender = 'T'").fetchall()[0][0]
+    assert failures == {"check_year": expected_check, "no_t": expected_t}
+    assert datatests.run_data_tests(con, [kpi_value]) == []
+
+
+def test_every_model_gets_its_key_and_not_null_tests() -> None:
+    for spec in (table("core.kpi"), table("mart.kpi_value"), table("meta.quarantine")):
+        names = {t.name for t in datatests.row_tests(spec)} | set(datatests.column_tests(spec))
+        if spec.kind == "scd2":
+            assert {"one_current_version", "valid_to_after_valid_from", "versions_contiguous"} <= names
+        elif spec.key:
+            assert "unique_key" in names
+        assert {f"not_null_{c.name}" for c in spec.columns if c.not_null} <= names
+    assert {"no_orphan_rows", "no_missing_rows"} <= {t.name for t in table("mart.kpi_value").tests}
