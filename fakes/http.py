@@ -178,7 +178,9 @@ class LocalServer:
 
     def url_for(self, path: str) -> str:
         """The absolute URL of `path` on this server."""
-        return f"http://{self._httpd.server_address[0]}:{self.port}{path}"
+        host = self._httpd.server_address[0]
+        host = host.decode() if isinstance(host, bytes) else host
+        return f"http://{host}:{self.port}{path}"
 
     def route(self, path: str, handler: Handler | Answer, method: str = "GET", prefix: bool = False) -> None:
         """Answer `method path` (query ignored; with `prefix`, every path under it) with `handler`.

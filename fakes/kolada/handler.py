@@ -113,7 +113,7 @@ class ReplayHandler(BaseHTTPRequestHandler):
             return
         reply = fault_reply(fault, settings) or self._route(method)
         if fault in HOSTILE_FAULTS:
-            hostile = hostile_reply(fault, reply, self.path, int(self.server.server_address[1]))
+            hostile = hostile_reply(fault, reply, self.path, self._port())
             if isinstance(hostile, Streamed):
                 self.replay.record(RequestRecord(*arrived, method, self.path, hostile.status, fault))
                 self._stream(hostile)
@@ -122,10 +122,19 @@ class ReplayHandler(BaseHTTPRequestHandler):
         self.replay.record(RequestRecord(*arrived, method, self.path, reply.status, fault))
         self._send(reply, truncate=fault == "truncate")
 
+    def _address(self) -> tuple[str, int]:
+        """The host and port this server listens on (an AF_INET server address is (host, port))."""
+        address = self.server.server_address
+        assert isinstance(address, tuple)
+        return str(address[0]), int(address[1])
+
+    def _port(self) -> int:
+        return self._address()[1]
+
     def _route(self, method: str) -> Reply:
         if method != "GET":
             return Reply(405, b'{"detail": "Method Not Allowed"}', headers=(("Allow", "GET"),))
-        host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
+        host = self.headers.get("Host") or f"{self._address()[0]}:{self._address()[1]}"
         canned = self.replay.canned
         if canned is not None:
             return canned_reply(canned, self.path, f"http://{host}")

@@ -71,6 +71,8 @@ class PxWebReplay:
         self.server = server
         self.config = {**fixture_json("pxweb_v2/config.json"), **(config_overrides or {})}
         self.max_cells = enforce_cells or self.config["maxDataCells"]
+        self.calls: int
+        self.window: float
         self.calls, self.window = enforce_calls or (
             self.config["maxCallsPerTimeWindow"],
             self.config["timeWindow"],
