@@ -831,6 +831,66 @@ TABLES += (
     ),
 )
 
+# mart.peer_set_member (models/mart/peer_set_member.sql; also declared in models/mart/peer_set_member.yml)
+TABLES += (
+    Table(
+        "mart",
+        "peer_set_member",
+        "Peer sets of the comparison and their member kommuner; one row per peer set (version) and member "
+        "kommun. Shared sets (kommungrupp, län, Riket, networks) list every member, each compared against "
+        "the others; a Liknande kommuner group version lists the kommun it belongs to (is_anchor) and its "
+        "similar kommuner as last published. Källa: Kolada (groups, kommungrupp, län) and networks.yaml; "
+        "the län sets and the choice of group versions are egen bearbetning.",
+        (
+            Column(
+                "peer_set_id",
+                "VARCHAR",
+                "The set: a Liknande group id ':' vintage, a kommungrupp id, 'lan:' + länskod, 'riket' or "
+                "'network:' + network_id (as mart.municipality_comparison.peer_set_id).",
+                True,
+            ),
+            Column("peer_set_kind", "VARCHAR", "liknande, kommungrupp, lan, riket or network.", True),
+            Column("peer_set_title", "VARCHAR", "Title of the set (Kolada's group title, or ours)."),
+            Column(
+                "peer_set_vintage",
+                "INTEGER",
+                "Liknande: the year in the group version's title; kommungrupp: Kolada's vintage; else NULL.",
+            ),
+            Column("peer_area", "VARCHAR", "Liknande: the group's area (core.ref_kpi_peer_area); else NULL."),
+            Column(
+                "group_id",
+                "VARCHAR",
+                "Kolada group id of a Liknande or kommungrupp set (a Liknande version shares it with the "
+                "group's other versions); NULL for län, Riket and networks.",
+            ),
+            Column(
+                "replaced_at",
+                TS,
+                "Liknande: when Kolada replaced this version of the group (core history); NULL while current "
+                "and for other kinds.",
+            ),
+            Column("municipality_id", "VARCHAR", "Member kommun, 4-digit code.", True),
+            Column("municipality_title", "VARCHAR", "Name of the member kommun (core.municipality)."),
+            Column(
+                "is_anchor",
+                "BOOLEAN",
+                "True on a Liknande version's row of the kommun the group belongs to (compared against the "
+                "others, not its own peer); false on every other row.",
+                True,
+            ),
+            Column(
+                "n_peers",
+                "BIGINT",
+                "Egen bearbetning: members other than the compared kommun (a Liknande version: its rows "
+                "without the anchor; a shared set: its members minus one), as in municipality_comparison.",
+                True,
+            ),
+        ),
+        "mart",
+        ("peer_set_id", "municipality_id"),
+    ),
+)
+
 TABLES_BY_NAME: dict[str, Table] = {t.qualified: t for t in TABLES}
 
 
