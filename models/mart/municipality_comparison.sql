@@ -64,9 +64,7 @@ shared_member AS (
 ),
 val AS (
     SELECT v.kpi_id, v.municipality_id, v.year, v.gender, v.value, v.is_preliminary, r.direction,
-           r.peer_area,
-           -- sort key of the Liknande ranks: the best value first
-           CASE WHEN r.direction = 'lower' THEN v.value ELSE -v.value END AS worse
+           r.peer_area
     FROM mart.kpi_value AS v JOIN kpi_ref AS r ON r.kpi_id = v.kpi_id
     WHERE v.municipality_kind = 'kommun'
 ),
@@ -210,36 +208,6 @@ liknande_use AS (
         SELECT municipality_id, peer_area, year - 1, set_key, FALSE FROM liknande_year
     ) GROUP BY ALL
 ),
-liknande_agg AS (
-    -- the kommun's row against each member's row of the same KPI (of the group's area), year, gender
-    SELECT u.set_key, a.municipality_id, a.kpi_id, a.year, a.gender, any_value(u.is_own) AS is_own,
-           any_value(a.value) AS value, any_value(a.is_preliminary) AS is_preliminary,
-           any_value(a.direction) AS direction, any_value(a.national_rank) AS national_rank,
-           any_value(a.delta_prev_year) AS delta_prev_year,
-           -- averaged in value order: bit-identical from one rebuild to the next
-           count(p.value) AS n_peers_with_value, avg(p.value ORDER BY p.value) AS peer_mean,
-           median(p.value) AS peer_median,
-           CASE WHEN any_value(a.value) IS NOT NULL THEN 1 + count(*) FILTER (WHERE p.worse < a.worse) END
-               AS rank_in_peers,
-           count(p.value) + (any_value(a.value) IS NOT NULL)::BIGINT AS n_ranked
-    FROM val_national AS a
-    JOIN liknande_use AS u ON u.municipality_id = a.municipality_id AND u.peer_area = a.peer_area
-                          AND u.year = a.year
-    LEFT JOIN liknande_member AS m ON m.set_key = u.set_key
-    LEFT JOIN val AS p ON p.municipality_id = m.member_id AND p.kpi_id = a.kpi_id AND p.year = a.year
-                      AND p.gender = a.gender
-    GROUP BY u.set_key, a.municipality_id, a.kpi_id, a.year, a.gender
-),
-liknande_stats AS (
-    SELECT c.* EXCLUDE (is_own), c.peer_mean - p.peer_mean AS peer_mean_delta_prev_year
-    FROM liknande_agg AS c
-    LEFT JOIN liknande_agg AS p ON p.set_key = c.set_key AND p.municipality_id = c.municipality_id
-                               AND p.kpi_id = c.kpi_id AND p.gender = c.gender AND p.year = c.year - 1
-    WHERE c.is_own
-),
-stats AS (
-    SELECT * FROM shared_stats UNION ALL BY NAME SELECT * FROM liknande_stats
-),
 nm_rows AS (
     -- a network's yearly measure rows of the kommuner the network lists (its peer set's members)
     SELECT s.peer_set_id AS set_key, m.measure_id AS kpi_id, m.measure_title,
@@ -250,6 +218,55 @@ nm_rows AS (
     WHERE m.valid_to IS NULL AND NOT m.is_deleted AND m.month IS NULL
       AND m.measure_id IN (SELECT kpi_id FROM mart_kpis)
 ),
+listed_pair AS (
+    -- the sets compared pair by pair: a kommun's row against each peer's row of the same KPI, year and
+    -- gender. A Liknande version lists one kommun's peers (of the group's area); a network's own
+    -- measure is compared among the network's other members (gender T)
+    SELECT u.set_key, a.municipality_id, a.kpi_id, a.year, a.gender, a.value, a.direction,
+           p.value AS peer_value
+    FROM val AS a
+    JOIN liknande_use AS u ON u.municipality_id = a.municipality_id AND u.peer_area = a.peer_area
+                          AND u.year = a.year
+    LEFT JOIN liknande_member AS m ON m.set_key = u.set_key
+    LEFT JOIN val AS p ON p.municipality_id = m.member_id AND p.kpi_id = a.kpi_id AND p.year = a.year
+                      AND p.gender = a.gender
+    UNION ALL
+    SELECT a.set_key, a.municipality_id, a.kpi_id, a.year, 'T', a.value, a.direction, p.value
+    FROM nm_rows AS a
+    LEFT JOIN nm_rows AS p ON p.set_key = a.set_key AND p.kpi_id = a.kpi_id AND p.year = a.year
+                          AND p.municipality_id <> a.municipality_id
+),
+listed_agg AS (
+    -- the peer statistics of the pairwise sets; averaged in value order: bit-identical from one rebuild
+    -- to the next. Rank: 1 + the peers better than the kommun (ties share the best rank)
+    SELECT set_key, municipality_id, kpi_id, year, gender,
+           count(peer_value) AS n_peers_with_value, avg(peer_value ORDER BY peer_value) AS peer_mean,
+           median(peer_value) AS peer_median,
+           CASE WHEN any_value(value) IS NOT NULL THEN 1 + count(*) FILTER (
+               WHERE direction = 'lower' AND peer_value < value OR direction <> 'lower' AND peer_value > value
+           ) END AS rank_in_peers,
+           count(peer_value) + (any_value(value) IS NOT NULL)::BIGINT AS n_ranked
+    FROM listed_pair GROUP BY set_key, municipality_id, kpi_id, year, gender
+),
+listed_stats AS (
+    -- Δ peer mean: the same set's peers a year earlier (a Liknande version's peers in the year before)
+    SELECT c.*, c.peer_mean - p.peer_mean AS peer_mean_delta_prev_year
+    FROM listed_agg AS c
+    LEFT JOIN listed_agg AS p ON p.set_key = c.set_key AND p.municipality_id = c.municipality_id
+                             AND p.kpi_id = c.kpi_id AND p.gender = c.gender AND p.year = c.year - 1
+),
+liknande_stats AS (
+    SELECT c.*, a.value, a.is_preliminary, a.direction, a.national_rank, a.delta_prev_year
+    FROM listed_stats AS c
+    JOIN val_national AS a ON a.municipality_id = c.municipality_id AND a.kpi_id = c.kpi_id
+                          AND a.year = c.year AND a.gender = c.gender
+    JOIN liknande_use AS u ON u.set_key = c.set_key AND u.municipality_id = c.municipality_id
+                          AND u.peer_area = a.peer_area AND u.year = c.year
+    WHERE u.is_own
+),
+stats AS (
+    SELECT * FROM shared_stats UNION ALL BY NAME SELECT * FROM liknande_stats
+),
 nm_quartiles AS (
     SELECT set_key, kpi_id, year, quantile_cont(value, 0.25) AS p25, quantile_cont(value, 0.75) AS p75,
            any_value(measure_title) AS measure_title
@@ -259,29 +276,16 @@ nm_newest AS (
     SELECT set_key, kpi_id, max(year) FILTER (WHERE value IS NOT NULL) AS kpi_newest_year
     FROM nm_rows GROUP BY ALL
 ),
-nm_agg AS (
-    SELECT a.set_key, a.municipality_id, a.kpi_id, a.year, any_value(a.value) AS value,
-           any_value(a.direction) AS direction,
-           count(p.value) AS n_peers_with_value, avg(p.value ORDER BY p.value) AS peer_mean,
-           median(p.value) AS peer_median,
-           CASE WHEN any_value(a.value) IS NOT NULL THEN 1 + count(*) FILTER (
-               WHERE a.direction = 'lower' AND p.value < a.value
-                  OR a.direction <> 'lower' AND p.value > a.value
-           ) END AS rank_in_peers,
-           count(p.value) + (any_value(a.value) IS NOT NULL)::BIGINT AS n_ranked
-    FROM nm_rows AS a
-    LEFT JOIN nm_rows AS p ON p.set_key = a.set_key AND p.kpi_id = a.kpi_id AND p.year = a.year
-                          AND p.municipality_id <> a.municipality_id
-    GROUP BY a.set_key, a.municipality_id, a.kpi_id, a.year
-),
 nm_stats AS (
-    SELECT c.*, c.value - p.value AS delta_prev_year, c.peer_mean - p.peer_mean AS peer_mean_delta_prev_year,
+    SELECT c.*, a.value, a.direction, a.value - p.value AS delta_prev_year,
            q.p25, q.p75, q.measure_title, y.kpi_newest_year
-    FROM nm_agg AS c
+    FROM listed_stats AS c
+    JOIN nm_rows AS a ON a.set_key = c.set_key AND a.municipality_id = c.municipality_id
+                     AND a.kpi_id = c.kpi_id AND a.year = c.year
     JOIN nm_quartiles AS q ON q.set_key = c.set_key AND q.kpi_id = c.kpi_id AND q.year = c.year
     JOIN nm_newest AS y ON y.set_key = c.set_key AND y.kpi_id = c.kpi_id
-    LEFT JOIN nm_agg AS p ON p.set_key = c.set_key AND p.municipality_id = c.municipality_id
-                         AND p.kpi_id = c.kpi_id AND p.year = c.year - 1
+    LEFT JOIN nm_rows AS p ON p.set_key = c.set_key AND p.municipality_id = c.municipality_id
+                          AND p.kpi_id = c.kpi_id AND p.year = c.year - 1
 ),
 clustered AS (
     -- the Kolada and the network rows, narrow, sorted by kommun before the labels are joined: the labels
@@ -290,7 +294,7 @@ clustered AS (
     SELECT * FROM (
         SELECT *, FALSE AS is_network FROM stats
         UNION ALL BY NAME
-        SELECT *, 'T' AS gender, TRUE AS is_network FROM nm_stats
+        SELECT *, TRUE AS is_network FROM nm_stats
     )
     ORDER BY municipality_id, kpi_id, year, gender, set_key
 )
