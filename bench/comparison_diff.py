@@ -1,9 +1,10 @@
 """mart.municipality_comparison: an earlier commit's SQL against the working tree's, on one warehouse.
 
 Run: `python -m bench.comparison_diff --values 1000000 --against <commit>` (a synthetic warehouse, not
-timed) or `--warehouse FILE` (copied first, never changed). Builds the mart with the SQL of
-`warehouse/comparison.py` and `warehouse/network_comparison.py` at `--against` (git show) and with the
-working tree's `marts.rebuild`, in KPI chunks as a load does, then prints each build's wall and CPU
+timed) or `--warehouse FILE` (copied first, never changed). Builds the mart with the SQL at `--against`
+(git show: models/mart/municipality_comparison.sql, or before the SQL models the builder registered by
+`warehouse/comparison.py` and `warehouse/network_comparison.py`) and with the working tree's
+`marts.rebuild`, in KPI chunks as a load does, then prints each build's wall and CPU
 seconds (CPU = all DuckDB threads), the row counts, the rows of EXCEPT ALL both ways (both must be 0)
 and the rows whose position differs (POSITIONAL JOIN; 0 = the same row order).
 """
@@ -17,37 +18,68 @@ import sys
 import tempfile
 import time
 import types
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 
+import warehouse
 from flows.config import Tuning
 from warehouse import marts
 
 TABLE = "mart.municipality_comparison"
 
 
-def old_builder(commit: str) -> marts.MartSelect:
-    """The comparison mart's builder at `commit` (executed from git show; registers nothing)."""
+OldSelect = Callable[[str], str]
+MODEL = "models/mart/municipality_comparison.sql"
+# the temp table of KPIs the old SQL reads (a model names mart_kpis itself)
+OLD_KPIS = "mart_kpis"
 
-    def source(path: str) -> str:
-        return subprocess.run(
-            ["git", "show", f"{commit}:{path}"], check=True, capture_output=True, text=True
-        ).stdout
 
-    saved_marts, saved_module = list(marts.MARTS), sys.modules.get("warehouse.network_comparison")
+def _git_show(commit: str, path: str) -> str | None:
+    """The file at `commit`, or None when it has no such file."""
+    shown = subprocess.run(["git", "show", f"{commit}:{path}"], capture_output=True, text=True)
+    return shown.stdout if shown.returncode == 0 else None
+
+
+def old_builder(commit: str) -> OldSelect:
+    """The comparison mart's SQL at `commit` as a function of the temp table of KPIs to build."""
+    model = _git_show(commit, MODEL)
+    if model is not None:
+        return lambda kpis: model
+    return _registered_builder(commit)
+
+
+def _registered_builder(commit: str) -> OldSelect:
+    """Before the SQL models: the builder warehouse/comparison.py registered with warehouse/marts.py,
+    each executed from git show into a module of its own (the working tree's modules stay as they are)."""
+    names = ("marts", "network_comparison", "comparison")
+    # `from warehouse import marts` reads the package's attribute, `from warehouse.x import` sys.modules
+    saved = {name: (sys.modules.get(f"warehouse.{name}"), getattr(warehouse, name, None)) for name in names}
+    modules: dict[str, types.ModuleType] = {}
     try:
-        network = types.ModuleType("_old_network_comparison")
-        code = compile(source("warehouse/network_comparison.py"), "old network_comparison", "exec")
-        exec(code, network.__dict__)
-        sys.modules["warehouse.network_comparison"] = network
-        comparison = types.ModuleType("_old_comparison")
-        exec(compile(source("warehouse/comparison.py"), "old comparison", "exec"), comparison.__dict__)
+        for name in names:
+            path = f"warehouse/{name}.py"
+            text = _git_show(commit, path)
+            if text is None:
+                raise SystemExit(f"{commit} has neither {MODEL} nor {path}")
+            # registered under its own name first: a dataclass looks its module up in sys.modules
+            module = types.ModuleType(f"warehouse.{name}")
+            modules[name] = sys.modules[f"warehouse.{name}"] = module
+            setattr(warehouse, name, module)
+            exec(compile(text, f"old {path}", "exec"), module.__dict__)
     finally:
-        marts.MARTS[:] = saved_marts
-        if saved_module is not None:
-            sys.modules["warehouse.network_comparison"] = saved_module
-    return comparison.municipality_comparison
+        for name, (module, attribute) in saved.items():
+            if module is None:
+                sys.modules.pop(f"warehouse.{name}", None)
+            else:
+                sys.modules[f"warehouse.{name}"] = module
+            if attribute is None and hasattr(warehouse, name):
+                delattr(warehouse, name)
+            elif attribute is not None:
+                setattr(warehouse, name, attribute)
+    builder = modules["comparison"].municipality_comparison
+    return lambda kpis: builder(None, only=kpis)
 
 
 def _timed(action) -> tuple[float, float]:
@@ -60,16 +92,21 @@ def compare(con: duckdb.DuckDBPyConnection, commit: str, chunk_values: int) -> d
     """Build the old mart into mart._old_comparison and the new one in place; return the figures."""
     builder = old_builder(commit)
     mart = next(m for m in marts.MARTS if m.table == TABLE)
+    # a warehouse from before mart.peer_set_member gets it (not timed): the new SQL reads it
+    marts.rebuild(con, [m for m in marts.missing(con) if m.table != TABLE])
 
     def build_old() -> None:
         for n, chunk in enumerate(marts.kpi_chunks(con, None, chunk_values)):
-            marts._only(con, chunk)
-            sql = builder(con, only=marts.ONLY_KPIS)
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {OLD_KPIS} AS SELECT unnest($k::VARCHAR[]) AS kpi_id",
+                {"k": chunk},
+            )
+            sql = builder(OLD_KPIS)
             if n == 0:
                 con.execute(f"CREATE OR REPLACE TABLE mart._old_comparison AS {sql}")
             else:
                 con.execute(f"INSERT INTO mart._old_comparison {sql}")
-        con.execute(f"DROP TABLE IF EXISTS {marts.ONLY_KPIS}")
+        con.execute(f"DROP TABLE IF EXISTS {OLD_KPIS}")
 
     old_wall, old_cpu = _timed(build_old)
     con.execute("CHECKPOINT")

@@ -10,11 +10,11 @@ Typical load (one writer; every frame moves as Arrow, never row by row):
             marts.rebuild(con)
             runs.finish_run(con, run_id, stats.as_counts(), "completed")
 
+The marts are SQL models, models/mart/<name>.sql, built in dependency order by warehouse.marts.
+
 DuckDB connections are not thread-safe: give each thread `con.cursor()` and funnel writes through one task.
 """
 
-# importing these modules registers their marts, so every marts.rebuild() builds every mart
-from warehouse import comparison, monthly, registers  # noqa: F401
 from warehouse.history import MergeStats, ValueScope, merge_dimension, merge_values, transaction
 from warehouse.publish import WarehouseLocked, building, connect_readonly, default_warehouse_path
 

@@ -1,7 +1,7 @@
 """Read-only discovery queries behind `jamfor kpi`, `jamfor municipality` and `jamfor peers`.
 
-User text only ever reaches DuckDB as a parameter. Peer sets come from the comparison mart's own
-definitions (warehouse.comparison._SETS), so `jamfor peers` lists exactly the sets `compare` uses.
+User text only ever reaches DuckDB as a parameter. Peer sets come from mart.peer_set_member, the sets
+and members the comparison mart uses, so `jamfor peers` lists exactly the sets `compare` uses.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from warehouse.comparison import _SETS as PEER_SET_CTES
 from warehouse.comparison_query import LookupProblem, resolve_municipality
 from warehouse.publish import connect_readonly
 
@@ -150,12 +149,19 @@ def search_municipalities(con: duckdb.DuckDBPyConnection, text: str) -> pl.DataF
     """Kommuner whose code or name contains `text` (case and diacritics ignored): code, name, län
     (the comparison's län set title) and kommungrupp."""
     rows = con.sql(
-        f"""
-        WITH {PEER_SET_CTES}
+        """
+        WITH kommun AS (
+            SELECT municipality_id, title, county_id, kommungrupp_title FROM core.municipality
+            WHERE valid_to IS NULL AND NOT is_deleted AND kind = 'kommun'
+        ),
+        lan AS (
+            SELECT DISTINCT peer_set_id, peer_set_title AS title FROM mart.peer_set_member
+            WHERE peer_set_kind = 'lan'
+        )
         SELECT k.municipality_id, k.title, coalesce(l.title, k.county_id) AS lan,
                k.kommungrupp_title AS kommungrupp,
                strip_accents(lower(k.municipality_id || ' ' || k.title)) AS _plain
-        FROM kommun AS k LEFT JOIN peer_set AS l ON l.set_key = 'lan:' || k.county_id
+        FROM kommun AS k LEFT JOIN lan AS l ON l.peer_set_id = 'lan:' || k.county_id
         ORDER BY k.title
         """
     ).pl()
@@ -173,25 +179,21 @@ def peer_sets(con: duckdb.DuckDBPyConnection, municipality: str) -> tuple[str, s
     """
     code, name = resolve_municipality(con, municipality)
     rows = con.sql(
-        f"""
-        WITH {PEER_SET_CTES},
-        mine AS (
-            SELECT l.set_key FROM liknande AS l WHERE l.anchor_municipality_id = $m
-            UNION SELECT set_key FROM shared_member WHERE member_id = $m
-        ),
-        members AS (
-            SELECT set_key, member_id FROM liknande_member
-            UNION ALL SELECT set_key, member_id FROM shared_member
+        """
+        WITH mine AS (
+            -- the kommun's own Liknande versions (it is their anchor) and the shared sets it is in
+            SELECT peer_set_id FROM mart.peer_set_member
+            WHERE municipality_id = $m AND (is_anchor OR peer_set_kind <> 'liknande')
         )
         SELECT * FROM (
-            SELECT i.kind, i.set_key AS peer_set_id, any_value(i.title) AS title,
-                   any_value(i.vintage)::INTEGER AS vintage, any_value(i.area) AS area,
-                   count(m.member_id)::BIGINT AS n_members,
-                   list(k.title || ' (' || m.member_id || ')' ORDER BY k.title) AS members
-            FROM mine JOIN set_info AS i ON i.set_key = mine.set_key
-            JOIN members AS m ON m.set_key = i.set_key
-            JOIN kommun AS k ON k.municipality_id = m.member_id
-            GROUP BY i.kind, i.set_key
+            SELECT s.peer_set_kind AS kind, s.peer_set_id, any_value(s.peer_set_title) AS title,
+                   any_value(s.peer_set_vintage)::INTEGER AS vintage, any_value(s.peer_area) AS area,
+                   count(*)::BIGINT AS n_members,
+                   list(s.municipality_title || ' (' || s.municipality_id || ')'
+                        ORDER BY s.municipality_title) AS members
+            FROM mart.peer_set_member AS s
+            WHERE s.peer_set_id IN (SELECT peer_set_id FROM mine) AND NOT s.is_anchor
+            GROUP BY s.peer_set_kind, s.peer_set_id
         )
         ORDER BY CASE kind WHEN 'liknande' THEN 1 WHEN 'network' THEN 2 WHEN 'kommungrupp' THEN 3
                  WHEN 'lan' THEN 4 ELSE 5 END, area, peer_set_id

@@ -1,19 +1,28 @@
-"""Marts: analyst-facing tables rebuilt from the core tables with CREATE OR REPLACE ... AS SELECT.
+"""Marts: analyst-facing tables rebuilt from the core tables, one SQL model per mart.
 
-Each mart is a registered builder returning its SELECT; `rebuild` materialises them all, checks the
-result against the mart's spec (so every column is documented) and re-applies the comments, which
-CREATE OR REPLACE drops.
+Each mart is `models/mart/<name>.sql`: a CTE chain ending in one SELECT that can be pasted into the
+`duckdb` CLI against a published warehouse. Its header declares what it reads and how it is built:
 
-A mart registered with `by_kpi=True` is a pure function, KPI by KPI, of that KPI's values plus the
-dimensions and reference tables: its builder also takes `only`, the name of a temp table of kpi_ids,
-and then selects just their rows. When a load changed values only, `rebuild(..., kpis=[...])` replaces
-those KPIs' rows (DELETE + INSERT) instead of rebuilding the whole table.
+    -- depends_on: core.kpi_value_history, core.kpi, mart.kpi_value
+    -- by_kpi: true
+
+`MARTS` is every model, ordered so that a mart comes after the marts it depends on (a cycle or a
+dependency on an unknown mart is a one-line error). `rebuild` materialises them with CREATE OR REPLACE
+TABLE ... AS <the file's SQL> (the only text put around a model's SQL), checks the built columns against
+the model catalogue (models/mart/<name>.yml) and re-applies the comments, which CREATE OR REPLACE drops.
+
+A `by_kpi` mart is a pure function, KPI by KPI, of that KPI's values plus the dimensions and reference
+tables: its SQL keeps only the KPIs of the temp table `mart_kpis` (one column, kpi_id). The runner fills
+it with a chunk of KPIs at a time (bounded memory), and when a load changed values only,
+`rebuild(..., kpis=[...])` replaces those KPIs' rows (DELETE + INSERT) instead of the whole table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 
@@ -21,65 +30,90 @@ from models.catalogue import Table as TableSpec
 from models.catalogue import table as table_spec
 from warehouse.ddl import SchemaDriftError, apply_comments, quote, scalar
 
-MartSelect = Callable[..., str]
-# the temp table of kpi_ids a partial rebuild selects (one column, kpi_id)
-ONLY_KPIS = "_jamfor_mart_kpis"
+MODELS = Path(__file__).resolve().parent.parent / "models" / "mart"
+# the temp table of kpi_ids a by_kpi model selects (one column, kpi_id); the models name it literally
+MART_KPIS = "mart_kpis"
 # default KPI chunk of a by-KPI mart build, in current values (flows pass Tuning.mart_chunk_values)
 CHUNK_VALUES = 500_000
+LAYERS = ("raw", "staging", "core", "mart", "meta")
+_HEADER = re.compile(r"^--\s*(depends_on|by_kpi):(.*)$", re.MULTILINE)
+_TABLE_REF = re.compile(r"\b(" + "|".join(LAYERS) + r")\.([a-z_][a-z0-9_]*)\b")
+
+
+class MartModelError(ValueError):
+    """A model that cannot be built as declared (bad header, cycle, unknown dependency); one line."""
 
 
 @dataclass(frozen=True)
 class Mart:
-    """A mart: its `schema.table` (must be in warehouse.spec), the builder of its SELECT, and whether
-    the builder can select a subset of KPIs (`by_kpi`: called as select(con, only=<temp table>))."""
+    """One mart model: its `schema.table` (declared in models/mart/<name>.yml), its SQL, the tables it reads
+    (`depends_on`, as declared) and whether it is built KPI by KPI (`by_kpi`, filtered by mart_kpis)."""
 
     table: str
-    select: MartSelect
+    sql: str
+    depends_on: tuple[str, ...]
     by_kpi: bool = False
 
 
-MARTS: list[Mart] = []
+def without_comments(sql: str) -> str:
+    """The SQL with its `--` comments removed (string literals, which may hold `--`, kept)."""
+    return re.sub(r"('(?:[^']|'')*')|--[^\n]*", lambda m: m.group(1) or "", sql)
 
 
-def register(table: str, *, by_kpi: bool = False) -> Callable[[MartSelect], MartSelect]:
-    """Decorator: register a builder for `table` (spec lookup fails early on an undocumented mart)."""
+def referenced_tables(sql: str) -> set[str]:
+    """Every `schema.table` of the warehouse layers that the SQL names outside comments and literals."""
+    code = re.sub(r"'(?:[^']|'')*'", "''", without_comments(sql))
+    return {f"{schema}.{name}" for schema, name in _TABLE_REF.findall(code)}
+
+
+def parse_model(table: str, sql: str) -> Mart:
+    """The Mart of `table` from its model text; the header's depends_on must be exactly what it reads."""
+    header = {key: value.strip() for key, value in _HEADER.findall(sql)}
+    if "depends_on" not in header:
+        raise MartModelError(f"{table}: the model has no '-- depends_on:' header line")
+    depends = tuple(d.strip() for d in header["depends_on"].split(",") if d.strip())
+    if set(depends) != referenced_tables(sql):
+        raise MartModelError(
+            f"{table}: depends_on {sorted(depends)} != tables the SQL reads {sorted(referenced_tables(sql))}"
+        )
+    by_kpi = header.get("by_kpi", "false").lower() == "true"
     spec = table_spec(table)
     if spec.kind != "mart":
-        raise ValueError(f"{table} is not a mart in warehouse.spec")
-    if by_kpi and "kpi_id" not in {c.name for c in spec.columns}:
-        raise ValueError(f"{table} has no kpi_id column, so it cannot be rebuilt by KPI")
-
-    def decorate(builder: MartSelect) -> MartSelect:
-        MARTS.append(Mart(table, builder, by_kpi))
-        return builder
-
-    return decorate
+        raise MartModelError(f"{table} is not a mart in the model catalogue (models/)")
+    if by_kpi and "kpi_id" not in spec.column_names:
+        raise MartModelError(f"{table} has no kpi_id column, so it cannot be rebuilt by KPI")
+    return Mart(table, sql, depends, by_kpi)
 
 
-def kpi_filter(column: str, only: str | None) -> str:
-    """SQL predicate: `column` is one of the KPIs of the partial rebuild (TRUE for a full rebuild)."""
-    return "TRUE" if only is None else f"{column} IN (SELECT kpi_id FROM {quote(only)})"
+def build_order(models: Sequence[Mart]) -> list[Mart]:
+    """The models, each after the marts it depends on (ties by name); cycles and unknown marts fail."""
+    by_table = {m.table: m for m in models}
+    for mart in models:
+        unknown = [d for d in mart.depends_on if d.startswith("mart.") and d not in by_table]
+        if unknown:
+            raise MartModelError(f"{mart.table} depends on {', '.join(unknown)}, which no model builds")
+    ordered: list[Mart] = []
+    waiting = dict(by_table)
+    while waiting:
+        ready = sorted(t for t, m in waiting.items() if not set(m.depends_on) & set(waiting))
+        if not ready:
+            raise MartModelError(f"mart dependencies form a cycle among {', '.join(sorted(waiting))}")
+        ordered += [waiting.pop(t) for t in ready[:1]]
+    return ordered
 
 
-@register("mart.kpi_value", by_kpi=True)
-def kpi_value(con: duckdb.DuckDBPyConnection, only: str | None = None) -> str:
-    """Current, non-deleted values with KPI and unit labels; LEFT JOINs keep values of unknown ids."""
-    return f"""
-        SELECT h.kpi_id, k.title AS kpi_title, k.operating_area, h.municipality_id,
-               m.title AS municipality_title, m.kind AS municipality_kind, h.year, h.gender, h.value,
-               h.status, h.is_preliminary, h.source, h.fetched_at
-        FROM core.kpi_value_history AS h
-        LEFT JOIN core.kpi AS k
-               ON k.kpi_id = h.kpi_id AND k.valid_to IS NULL AND NOT k.is_deleted
-        LEFT JOIN core.municipality AS m
-               ON m.municipality_id = h.municipality_id AND m.valid_to IS NULL AND NOT m.is_deleted
-        WHERE h.valid_to IS NULL AND NOT h.is_deleted AND {kpi_filter("h.kpi_id", only)}
-        ORDER BY h.kpi_id, h.municipality_id, h.year, h.gender
-    """
+def discover(directory: Path = MODELS) -> list[Mart]:
+    """Every `<name>.sql` of `directory` as mart.<name>, in build order."""
+    return build_order(
+        [parse_model(f"mart.{p.stem}", p.read_text(encoding="utf-8")) for p in directory.glob("*.sql")]
+    )
+
+
+MARTS: list[Mart] = discover()
 
 
 def missing(con: duckdb.DuckDBPyConnection) -> list[Mart]:
-    """Registered marts whose table does not exist yet (a new warehouse, or a mart added by an upgrade)."""
+    """Marts whose table does not exist yet (a new warehouse, or a mart added by an upgrade)."""
     present = set(_present_tables(con))
     return [mart for mart in MARTS if mart.table not in present]
 
@@ -91,7 +125,7 @@ def rebuild(
     kpis: Sequence[str] | None = None,
     chunk_values: int = CHUNK_VALUES,
 ) -> dict[str, int]:
-    """Rebuild every registered mart (or the given ones); return rows per mart.
+    """Rebuild every mart in build order (or the given ones, in the given order); return rows per mart.
 
     `kpis` given: only those KPIs changed (dimensions and reference tables did not), so a `by_kpi` mart
     that exists replaces just their rows; every other mart is rebuilt whole. A `by_kpi` mart is built in
@@ -99,34 +133,40 @@ def rebuild(
     bounded by the chunk, not by the warehouse (a 10 M value comparison mart at once needs > 2 GB).
     """
     rows: dict[str, int] = {}
-    present = {m.table for m in MARTS} - {m.table for m in missing(con)}
+    present = set(_present_tables(con))
     try:
         for mart in MARTS if marts is None else marts:
-            spec = table_spec(mart.table)
-            target = f"{quote(spec.schema)}.{quote(spec.name)}"
-            patch = mart.by_kpi and kpis is not None and mart.table in present
-            if mart.by_kpi:
-                chunks = kpi_chunks(con, kpis if patch else None, chunk_values)
-                if patch:
-                    _only(con, kpis or [])
-                    con.execute(f"DELETE FROM {target} WHERE {kpi_filter('kpi_id', ONLY_KPIS)}")
-                elif not chunks:  # no values at all: the (empty) table from the whole-table SELECT
-                    con.execute(f"CREATE OR REPLACE TABLE {target} AS {mart.select(con)}")
-                for n, chunk in enumerate(chunks):
-                    _only(con, chunk)
-                    if n == 0 and not patch:
-                        con.execute(f"CREATE OR REPLACE TABLE {target} AS {mart.select(con, only=ONLY_KPIS)}")
-                    else:
-                        con.execute(f"INSERT INTO {target} {mart.select(con, only=ONLY_KPIS)}")
-            else:
-                con.execute(f"CREATE OR REPLACE TABLE {target} AS {mart.select(con)}")
-            if not patch:
-                _check_built(con, spec)
-                apply_comments(con, [spec])
-            rows[mart.table] = scalar(con, f"SELECT count(*) FROM {target}")
+            rows[mart.table] = _build(con, mart, kpis if mart.table in present else None, chunk_values)
     finally:
-        con.execute(f"DROP TABLE IF EXISTS {ONLY_KPIS}")
+        con.execute(f"DROP TABLE IF EXISTS {MART_KPIS}")
     return rows
+
+
+def _build(con: duckdb.DuckDBPyConnection, mart: Mart, kpis: Sequence[str] | None, chunk_values: int) -> int:
+    """Build one mart (patch the KPIs `kpis` of an existing by_kpi mart); return its rows."""
+    spec = table_spec(mart.table)
+    target = f"{quote(spec.schema)}.{quote(spec.name)}"
+    patch = mart.by_kpi and kpis is not None
+    if mart.by_kpi:
+        chunks = kpi_chunks(con, kpis if patch else None, chunk_values)
+        if patch:
+            _set_kpis(con, kpis or [])
+            con.execute(f"DELETE FROM {target} WHERE kpi_id IN (SELECT kpi_id FROM {MART_KPIS})")
+        elif not chunks:  # no values at all: the empty table the SQL gives for no KPIs
+            _set_kpis(con, [])
+            con.execute(f"CREATE OR REPLACE TABLE {target} AS {mart.sql}")
+        for n, chunk in enumerate(chunks):
+            _set_kpis(con, chunk)
+            if n == 0 and not patch:
+                con.execute(f"CREATE OR REPLACE TABLE {target} AS {mart.sql}")
+            else:
+                con.execute(f"INSERT INTO {target} {mart.sql}")
+    else:
+        con.execute(f"CREATE OR REPLACE TABLE {target} AS {mart.sql}")
+    if not patch:
+        _check_built(con, spec)
+        apply_comments(con, [spec])
+    return scalar(con, f"SELECT count(*) FROM {target}")
 
 
 def kpi_chunks(
@@ -154,9 +194,9 @@ def kpi_chunks(
     return chunks
 
 
-def _only(con: duckdb.DuckDBPyConnection, kpis: Sequence[str]) -> None:
+def _set_kpis(con: duckdb.DuckDBPyConnection, kpis: Sequence[str]) -> None:
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {ONLY_KPIS} AS SELECT unnest($k::VARCHAR[]) AS kpi_id",
+        f"CREATE OR REPLACE TEMP TABLE {MART_KPIS} AS SELECT unnest($k::VARCHAR[]) AS kpi_id",
         {"k": list(kpis)},
     )
 

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
-# the mart's peer-set CTEs: a Liknande version's members are exactly those the mart compared
-from warehouse.comparison import _SETS as PEER_SET_CTES
 from warehouse.ddl import scalar
 
 
@@ -49,9 +47,8 @@ PER_CAPITA_SCHEMA = pl.Schema(
 LOAD_POPULATION = "load SCB's Folkmängd per kommun{} with `jamfor load files FILE` (PxWeb json-stat2 or CSV)"
 
 
-_PER_CAPITA_SQL = f"""
-    WITH {PEER_SET_CTES},
-    sel AS (
+_PER_CAPITA_SQL = """
+    WITH sel AS (
         SELECT unnest($kpi) AS kpi_id, unnest($yr)::INTEGER AS year, unnest($set) AS set_key,
                unnest($kind) AS kind
     ),
@@ -63,14 +60,14 @@ _PER_CAPITA_SQL = f"""
         WHERE s.kind <> 'liknande' AND c.municipality_id <> $m
         UNION ALL
         -- a Liknande kommuner group is one kommun's set: the mart has only that kommun's row and the
-        -- group version lists exactly its peers
+        -- group version (mart.peer_set_member, without its anchor) lists exactly its peers
         SELECT s.kpi_id, s.year, s.set_key, v.municipality_id, v.value
         FROM sel AS s
-        JOIN liknande_member AS g ON g.set_key = s.set_key
+        JOIN mart.peer_set_member AS g ON g.peer_set_id = s.set_key AND NOT g.is_anchor
         JOIN mart.kpi_value AS v
-          ON v.municipality_id = g.member_id AND v.kpi_id = s.kpi_id AND v.year = s.year
+          ON v.municipality_id = g.municipality_id AND v.kpi_id = s.kpi_id AND v.year = s.year
          AND v.gender = $gender AND v.municipality_kind = 'kommun'
-        WHERE s.kind = 'liknande' AND g.member_id <> $m
+        WHERE s.kind = 'liknande' AND g.municipality_id <> $m
     ),
     peers AS (
         -- only peers with both a value and a population; summed in a fixed order (bit-identical reruns)

@@ -1,5 +1,6 @@
 """Load functions for the file-fed tables: merges into core.population / core.register_value /
-core.network_measure, the ledger of loaded files (meta.loaded_file) and mart.population_year.
+core.network_measure and the ledger of loaded files (meta.loaded_file); mart.population_year (the
+year-end population per unit, from core.population) is the model models/mart/population_year.sql.
 
 A file's rows merge like any SCD2 dimension (new keys inserted, changed values versioned, unchanged
 rows untouched). A corrected re-delivery of the same logical file additionally tombstones the rows of
@@ -17,7 +18,7 @@ import duckdb
 import polars as pl
 
 from models.catalogue import table as table_spec
-from warehouse import history, marts
+from warehouse import history
 from warehouse.ddl import quote, scalar
 
 FILE_TARGETS = ("core.population", "core.register_value", "core.network_measure")
@@ -155,27 +156,3 @@ def municipality_reference(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         "FROM core.municipality WHERE valid_to IS NULL AND NOT is_deleted AND title IS NOT NULL "
         "AND kind IN ('kommun', 'region', 'riket')"
     ).pl()
-
-
-@marts.register("mart.population_year")
-def population_year(con: duckdb.DuckDBPyConnection) -> str:
-    """Year-end total population per unit: yearly tables first, then December of monthly tables."""
-    return """
-        WITH candidates AS (
-            SELECT p.municipality_id, p.year, p.population, p.period, p.source_table,
-                   row_number() OVER (
-                       PARTITION BY p.municipality_id, p.year
-                       ORDER BY p.month IS NOT NULL, p.source_table NOT LIKE 'TAB%', p.source_table
-                   ) AS pick
-            FROM core.population AS p
-            WHERE p.valid_to IS NULL AND NOT p.is_deleted AND p.status = 'ok'
-              AND p.sex = 'T' AND p.age = 'tot' AND (p.month IS NULL OR p.month = 12)
-        )
-        SELECT c.municipality_id, m.title AS municipality_title, c.year, c.population, c.period,
-               c.source_table, 'Källa: SCB' AS source_note
-        FROM candidates AS c
-        LEFT JOIN core.municipality AS m
-               ON m.municipality_id = c.municipality_id AND m.valid_to IS NULL AND NOT m.is_deleted
-        WHERE c.pick = 1
-        ORDER BY c.municipality_id, c.year
-    """

@@ -10,9 +10,6 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-# The peer-set CTEs of mart.municipality_comparison: the report's peers must be exactly the mart's
-# peers, so the membership rules are reused rather than restated (no membership table is stored).
-from warehouse.comparison import _SETS as PEER_SET_CTES
 from warehouse.comparison_query import ComparisonFilter, comparison_rows, resolve_municipality
 from warehouse.publish import connect_readonly
 
@@ -41,15 +38,16 @@ def _selection(rows: pl.DataFrame) -> dict[str, list]:
 
 
 def peer_values(con: duckdb.DuckDBPyConnection, code: str, rows: pl.DataFrame, gender: str) -> pl.DataFrame:
-    """Values of the kommun and every member of each shown peer set, for the shown KPI and year."""
+    """Values of the kommun and every member of each shown peer set, for the shown KPI and year.
+
+    The members are the mart's own (mart.peer_set_member), so the report's peers are the compared ones."""
     return con.sql(
-        f"""
-        WITH {PEER_SET_CTES},
-        sel AS (SELECT unnest($kpi) AS kpi_id, unnest($yr)::INTEGER AS year, unnest($set) AS set_key),
+        """
+        WITH sel AS (SELECT unnest($kpi) AS kpi_id, unnest($yr)::INTEGER AS year, unnest($set) AS set_key),
         member AS (
-            SELECT set_key, member_id FROM liknande_member
-            UNION SELECT set_key, member_id FROM shared_member
-            UNION SELECT set_key, $m FROM sel  -- a Liknande set lists only the kommun's peers
+            SELECT peer_set_id AS set_key, municipality_id AS member_id FROM mart.peer_set_member
+            WHERE peer_set_id IN (SELECT set_key FROM sel)
+            UNION SELECT set_key, $m FROM sel
         )
         SELECT s.set_key AS peer_set_id, s.kpi_id, s.year, v.municipality_id, v.municipality_title,
                v.value, v.is_preliminary, v.municipality_id = $m AS is_selected
@@ -59,14 +57,13 @@ def peer_values(con: duckdb.DuckDBPyConnection, code: str, rows: pl.DataFrame, g
                                 AND v.year = s.year AND v.gender = $gender
         UNION ALL
         -- a network's own measure is not in mart.kpi_value: its members' values come from the
-        -- network's current rows, exactly those the mart compared (network_comparison.nm_rows)
-        SELECT s.set_key, s.kpi_id, s.year, nm.municipality_id, d.title, nm.value, FALSE,
+        -- network's current rows of its members, exactly those the mart compared
+        SELECT s.set_key, s.kpi_id, s.year, nm.municipality_id, d.municipality_title, nm.value, FALSE,
                nm.municipality_id = $m
         FROM sel AS s
         JOIN core.network_measure AS nm ON 'network:' || nm.network = s.set_key
              AND nm.measure_id = s.kpi_id AND nm.year = s.year
-        JOIN core.ref_network_member AS r ON r.network_id = nm.network AND r.member_id = nm.municipality_id
-        JOIN kommun AS d ON d.municipality_id = nm.municipality_id
+        JOIN mart.peer_set_member AS d ON d.peer_set_id = s.set_key AND d.municipality_id = nm.municipality_id
         WHERE nm.valid_to IS NULL AND NOT nm.is_deleted AND nm.month IS NULL AND $gender = 'T'
           AND s.kpi_id NOT IN (SELECT kpi_id FROM mart.kpi_value WHERE municipality_id = $m)
         ORDER BY peer_set_id, kpi_id, municipality_id

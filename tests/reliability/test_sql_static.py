@@ -62,24 +62,9 @@ ALLOWED: dict[tuple[str, str], str] = {
         "_dimension_changed(expected, key_cols)",
     ): "built by _distinct() from quote()d spec columns",
     ("warehouse/marts.py", "target"): "quote()d spec table",
-    ("warehouse/marts.py", "mart.select(con)"): "SELECT text of a registered mart builder (code, not data)",
-    (
-        "warehouse/marts.py",
-        "mart.select(con, only=ONLY_KPIS)",
-    ): "SELECT text of a registered mart builder, limited to the constant temp table of KPIs",
-    ("warehouse/marts.py", "ONLY_KPIS"): "constant temp table name",
-    ("warehouse/marts.py", "column"): "a constant column name passed by the mart builders of warehouse/",
-    ("warehouse/marts.py", "kpi_filter('kpi_id', ONLY_KPIS)"): "predicate over constant names",
-    (
-        "warehouse/marts.py",
-        "kpi_filter('h.kpi_id', only)",
-    ): "predicate over a constant column and quote()d table",
-    ("warehouse/comparison.py", "kpis"): "kpi_filter() predicate over constant names (or TRUE)",
-    ("warehouse/comparison.py", "NETWORK_NOTE_SQL"): "constant text with quotes doubled",
-    ("warehouse/comparison.py", "network_ctes(kpis)"): "constant CTE text with a kpi_filter() predicate",
-    ("warehouse/network_comparison.py", "kpis"): "kpi_filter() predicate over constant names (or TRUE)",
-    ("warehouse/comparison.py", "colour_band_sql(_P25, _P75)"): "constant CASE over constant names",
-    ("warehouse/comparison.py", "_peer_set_ctes(kpis)"): "constant CTE text with a kpi_filter() predicate",
+    # a mart model's SQL is a file of models/mart (code, not data), the only text around it CREATE/INSERT
+    ("warehouse/marts.py", "mart.sql"): "SQL of a models/mart/*.sql file, whose header is checked",
+    ("warehouse/marts.py", "MART_KPIS"): "constant temp table name",
     ("warehouse/publish.py", "READ_ALIAS"): "constant alias",
     ("warehouse/quarantine.py", "_FRAME"): "constant name of the registered frame",
     ("warehouse/status.py", "current"): "one of two constant relations",
@@ -100,13 +85,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("warehouse/runs.py", "path_expr"): "one of two constant expressions",
     ("warehouse/runs.py", "_MANIFEST"): "constant name of the registered frame",
     ("warehouse/status.py", "t.qualified"): "spec table name as a string literal (from models.catalogue)",
-    # the comparison marts and reference tables
-    ("warehouse/comparison.py", "CURRENT"): "constant SQL fragment",
-    ("warehouse/comparison.py", "SOURCE_NOTE"): "constant text",
-    (
-        "warehouse/comparison.py",
-        "_rank('rank_below', 'n_at_or_below', 'n_values')",
-    ): "constant CASE expression over constant column names",
     # values staged batch by batch (all names are module constants or quote()d contract columns)
     ("warehouse/staging.py", "STAGE"): "constant temp table name",
     ("warehouse/staging.py", "_BATCH"): "constant name of the registered frame",
@@ -122,17 +100,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("warehouse/reference.py", "target"): "quote()d name of a table checked to be a reference table",
     ("warehouse/reference.py", "cols"): "quote()d spec columns",
     ("warehouse/reference.py", "_STAGED"): "constant name of the registered frame",
-    ("warehouse/report_query.py", "PEER_SET_CTES"): "constant SQL text (warehouse.comparison._SETS)",
-    ("warehouse/discover_query.py", "PEER_SET_CTES"): "constant SQL text (warehouse.comparison._SETS)",
-    ("warehouse/per_capita_query.py", "PEER_SET_CTES"): "constant SQL text (warehouse.comparison._SETS)",
-    (
-        "warehouse/comparison.py",
-        "percentile_sql('s.national_rank', 'n.n_national')",
-    ): "constant CASE over constant names",
-    (
-        "warehouse/comparison.py",
-        "percentile_sql('s.rank_in_peers', 's.n_ranked')",
-    ): "constant CASE over constant names",
     # the file-fed tables
     ("warehouse/registers.py", "table"): "checked to be in FILE_TARGETS first",
     ("warehouse/registers.py", "IDENTITY_SQL[table]"): "constant fragment chosen by an allow-listed table",
@@ -144,16 +111,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("warehouse/registers.py", "', '.join(('h.' + quote(c) for c in business))"): "quote()d spec columns",
     ("warehouse/registers.py", "', '.join(columns)"): "column names of meta.loaded_file from the spec",
     ("warehouse/registers.py", "', '.join(('?' for _ in columns))"): "parameter markers",
-    # the monthly comparison mart: constant fragments and constant texts quoted by _literal()
-    ("warehouse/monthly.py", "_current('u')"): "constant SQL fragment over a constant alias",
-    ("warehouse/monthly.py", "_current('r')"): "constant SQL fragment over a constant alias",
-    ("warehouse/monthly.py", "_current('m')"): "constant SQL fragment over a constant alias",
-    ("warehouse/monthly.py", "KOMMUN_ID"): "constant SQL predicate",
-    ("warehouse/monthly.py", "SOURCE_NAMES"): "constant CASE expression",
-    ("warehouse/monthly.py", "register_note"): "constant text quoted by _literal() around a column",
-    ("warehouse/monthly.py", "_literal(NETWORK_NOTE)"): "constant text, quotes doubled",
-    ("warehouse/monthly.py", "_literal(NEUTRAL_RANK)"): "constant text, quotes doubled",
-    ("warehouse/monthly.py", "_literal(BEST_RANK)"): "constant text, quotes doubled",
     # a query printed for the user to paste into duckdb (never executed here): quoted by literal()
     ("warehouse/quarantine.py", "literal(run_id)"): "printed query, not run; quotes doubled",
     ("warehouse/quarantine.py", "literal(file_name + ', row ')"): "printed query, not run; quotes doubled",

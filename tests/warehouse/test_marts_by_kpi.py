@@ -85,7 +85,10 @@ def test_a_missing_mart_is_built_whole(con: duckdb.DuckDBPyConnection) -> None:
 
 def test_by_kpi_needs_a_kpi_column() -> None:
     with pytest.raises(ValueError, match="no kpi_id column"):
-        marts.register("mart.population_year", by_kpi=True)
+        marts.parse_model(
+            "mart.population_year",
+            "-- depends_on: core.population\n-- by_kpi: true\nSELECT * FROM core.population",
+        )
 
 
 def test_chunked_build_equals_one_build(con: duckdb.DuckDBPyConnection) -> None:
