@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from flows.config import Tuning
+from settings.config import Tuning
 from warehouse import marts
 
 TABLE = "mart.municipality_comparison"

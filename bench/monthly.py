@@ -22,7 +22,7 @@ MONTHLY = (
 import sys, time
 from datetime import UTC, datetime
 from pathlib import Path
-from flows.config import Paths
+from settings.config import Paths
 from flows.load import load_fetch
 fetch_dir, warehouse = Path(sys.argv[1]), Path(sys.argv[2])
 t = time.perf_counter()

@@ -11,9 +11,9 @@ from datetime import date
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from flows.config import Paths
 from flows.discover import check_kpi_flag, load_scb
 from flows.scope import ScopeError, parse_kpis, parse_years
+from settings.config import Paths
 
 # soft_wrap: a message is one line in logs and pipes, never cut at 80 columns by rich
 console = Console(stderr=True, soft_wrap=True)
@@ -166,7 +166,7 @@ def load_files(args: argparse.Namespace) -> int:
 
 def status(args: argparse.Namespace) -> int:
     """Print the last runs (failed ones too), watermarks, row counts and quarantine counts."""
-    from flows import runlog
+    from settings import runlog
     from warehouse.status import format_summary, summary
 
     paths = Paths.from_env(args.data_dir, args.warehouse)

@@ -18,9 +18,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from flows.config import EXIT_USAGE, Paths, outdated_years
 from flows.csv_out import spreadsheet_csv
 from flows.scope import ScopeError, parse_kpis
+from settings.config import EXIT_USAGE, Paths, outdated_years
 from warehouse.comparison_query import NEUTRAL_RANK, OUTDATED_YEARS
 
 FOOTER = (

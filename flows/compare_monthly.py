@@ -15,8 +15,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from flows.config import EXIT_USAGE, Paths
 from flows.csv_out import spreadsheet_csv
+from settings.config import EXIT_USAGE, Paths
 from warehouse.comparison_query import NEUTRAL_RANK, LookupProblem
 
 COLUMNS = ("month", "value", "status", "peer mean", "median", "rank", "Δ år")

@@ -8,7 +8,7 @@ import time
 from rich.console import Console
 from rich.table import Table
 
-from flows.config import Paths
+from settings.config import Paths
 
 DEMO_MUNICIPALITY = "0561"  # Åtvidaberg, the example of the comparison network in networks.yaml
 # requests per second to the local replay: Kolada's own API gets JAMFOR_KOLADA_RATE (default 5), a

@@ -16,10 +16,10 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from flows.config import EXIT_USAGE, Paths
 from flows.csv_out import spreadsheet_csv
 from flows.scope import ScopeError, parse_kpis, resolve_kpis
 from flows.user_scope import check_known, current_scope
+from settings.config import EXIT_USAGE, Paths
 from warehouse.comparison_query import LookupProblem
 from warehouse.discover_query import (
     catalogue_frames,

@@ -22,13 +22,13 @@ from typing import Any
 import polars as pl
 from prefect import flow
 
-from flows import runlog
-from flows.config import Paths, lock_wait_seconds
 from flows.file_kinds import transform_delivery
 from flows.file_report import FileOutcome, FilesReport, logical_key
 from flows.load import LoadSummary
 from flows.reference import network_members
 from schemas.registers import KEYS
+from settings import runlog
+from settings.config import Paths, lock_wait_seconds
 from sources.files import (
     FileFormatError,
     ParsedFile,

@@ -12,8 +12,6 @@ from typing import Any
 from prefect import flow
 from prefect.runtime import deployment, flow_run
 
-from flows import runlog
-from flows.config import Paths, lock_wait_seconds
 from flows.file_report import FilesReport
 from flows.load import LoadSummary
 from flows.logs import route_to_flow_runs
@@ -26,6 +24,8 @@ from flows.tasks import (
     publish_report,
     resolve_scope,
 )
+from settings import runlog
+from settings.config import Paths, lock_wait_seconds
 from sources.kolada.rawstore import new_fetch_id
 from sources.kolada.settings import KoladaSettings
 from warehouse import runs

@@ -15,9 +15,9 @@ import duckdb
 import polars as pl
 
 from flows import nochange
-from flows.config import Paths, Tuning
 from flows.load_values import load_values, merge_changed_values, page_manifest
 from flows.reference import apply_reference
+from settings.config import Paths, Tuning
 from sources.kolada.rawstore import read_pages
 from transforms.kolada import metadata as meta_tf
 from warehouse import checks, history, marts, quarantine, runs

@@ -10,11 +10,11 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.config import Paths
 from flows.file_report import FilesReport
 from flows.load import LoadSummary, load_fetch
 from flows.scope import ADHOC, Scope, resolve_kpis
 from flows.user_scope import check_known
+from settings.config import Paths
 from sources.http import SourceHTTPError
 from sources.kolada.client import FetchResult, KoladaClient
 from sources.kolada.rawstore import RawStore, read_pages

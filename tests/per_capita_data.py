@@ -23,8 +23,8 @@ from pathlib import Path
 import yaml
 
 from flows.cli import main
-from flows.config import Paths
 from flows.reference import apply_reference
+from settings.config import Paths
 from sources.fixtures import fixtures_dir
 from tests.comparison_data import values_frame
 from tests.replay_load import fetch_and_load

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from flows.config import Paths
 from flows.load import LoadSummary, load_fetch
+from settings.config import Paths
 from sources.kolada.client import KoladaClient
 from sources.kolada.rawstore import RawStore
 from sources.kolada.replay.server import ReplayServer

@@ -14,8 +14,8 @@ import polars as pl
 import pytest
 
 from flows import kolada_flows
-from flows.config import Paths
 from flows.scope import load_scope
+from settings.config import Paths
 from sources.kolada.replay.server import ReplayServer
 from warehouse import checks
 from warehouse.publish import WarehouseLocked, connect_readonly, writer_lock

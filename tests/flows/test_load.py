@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.config import Paths, Tuning
 from flows.load import load_fetch
+from settings.config import Paths, Tuning
 from sources.kolada.client import KoladaClient
 from sources.kolada.rawstore import RawStore
 from sources.kolada.replay.server import ReplayServer

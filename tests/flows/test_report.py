@@ -18,9 +18,9 @@ from rich.console import Console
 
 from flows import report_charts as charts
 from flows.cli import main
-from flows.config import Paths
 from flows.report import render_svg, write_demo_report
 from flows.report_template import number
+from settings.config import Paths
 from tests import comparison_data as data
 from warehouse.comparison_query import ComparisonFilter
 from warehouse.publish import building

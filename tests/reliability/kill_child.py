@@ -28,7 +28,7 @@ import warehouse.history
 import warehouse.marts
 import warehouse.publish
 from flows import load as load_module
-from flows.config import Paths
+from settings.config import Paths
 from sources.kolada.settings import KoladaSettings
 
 from .support import FrozenDatetime, fetch, load

@@ -16,9 +16,9 @@ from typing import Any
 
 import polars as pl
 
-from flows.config import Paths
 from flows.load import LoadSummary, load_fetch
 from flows.scope import load_scope
+from settings.config import Paths
 from sources.kolada.client import KoladaClient
 from sources.kolada.rawstore import RawStore
 from sources.kolada.settings import KoladaSettings

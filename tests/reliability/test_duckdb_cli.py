@@ -12,7 +12,7 @@ import threading
 import time
 from pathlib import Path
 
-from flows.config import Paths
+from settings.config import Paths
 from sources.kolada.replay.server import ReplayServer
 from sources.kolada.settings import KoladaSettings
 

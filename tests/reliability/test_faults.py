@@ -15,7 +15,7 @@ from typing import NamedTuple
 import pytest
 
 import sources.http
-from flows.config import Paths
+from settings.config import Paths
 from sources.kolada.replay.faults import ALL_FAULTS
 from sources.kolada.replay.server import ReplayServer
 from sources.kolada.settings import KoladaSettings

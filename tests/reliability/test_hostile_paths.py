@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from flows import runlog
 from flows.cli import main
-from flows.config import Paths
+from settings import runlog
+from settings.config import Paths
 from sources.kolada.replay.server import ReplayServer
 from warehouse.publish import WarehouseLockError
 

@@ -17,8 +17,8 @@ import polars as pl
 import pytest
 
 from flows.cli import main
-from flows.config import Paths
 from flows.load import load_fetch
+from settings.config import Paths
 from sources.kolada.rawstore import RawStore
 from tests.kolada_pages import metadata_pages, pages_from_records
 from transforms.kolada.kpi import kpi_dimension

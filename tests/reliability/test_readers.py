@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 import sources.http
-from flows.config import Paths
+from settings.config import Paths
 from sources.kolada.replay.server import ReplayServer
 from sources.kolada.settings import KoladaSettings
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from flows.config import Paths
 from flows.load import load_fetch
 from flows.reference import apply_reference
+from settings.config import Paths
 from sources.kolada.client import KoladaClient
 from sources.kolada.rawstore import RawStore, read_pages
 from sources.kolada.replay.server import ReplayServer

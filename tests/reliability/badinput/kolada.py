@@ -15,8 +15,8 @@ from typing import Any
 
 import requests
 
-from flows.config import Paths
 from flows.load import load_fetch
+from settings.config import Paths
 from sources.http import SourceHTTPError
 from sources.kolada.client import KoladaClient
 from sources.kolada.rawstore import RawStore
