@@ -169,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `jamfor` console script; failures print one line and exit non-zero."""
     args = build_parser().parse_args(argv)
     prefect_defaults()
-    from flows.scope import ScopeError
+    from pipeline.scope import ScopeError
 
     try:
         return _handler(args.command)(args)

@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from flows.csv_out import spreadsheet_csv
-from flows.scope import ScopeError, parse_kpis
+from pipeline.scope import ScopeError, parse_kpis
 from settings.config import EXIT_USAGE, Paths, outdated_years
 from warehouse.comparison_query import NEUTRAL_RANK, OUTDATED_YEARS
 

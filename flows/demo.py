@@ -25,7 +25,7 @@ def replay_rate() -> tuple[float | None, str]:
 def run_demo(paths: Paths, console: Console) -> int:
     """Start the replay server, run the yearly load of the demo scope, print a few mart rows."""
     from flows import kolada_flows
-    from flows.scope import load_scope
+    from pipeline.scope import load_scope
     from sources.kolada.replay.server import ReplayServer
     from warehouse.query import kpi_value_sample
 

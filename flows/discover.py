@@ -17,8 +17,8 @@ from rich.console import Console
 from rich.table import Table
 
 from flows.csv_out import spreadsheet_csv
-from flows.scope import ScopeError, parse_kpis, resolve_kpis
-from flows.user_scope import check_known, current_scope
+from pipeline.scope import ScopeError, parse_kpis, resolve_kpis
+from pipeline.user_scope import check_known, current_scope
 from settings.config import EXIT_USAGE, Paths
 from warehouse.comparison_query import LookupProblem
 from warehouse.discover_query import (
@@ -192,7 +192,7 @@ def warehouse_catalogue(warehouse: Path) -> set[str] | None:
 
 def scope(args: argparse.Namespace) -> int:
     """`jamfor scope add|remove ID...` on the user's scope file, `jamfor scope show`."""
-    from flows import user_scope
+    from pipeline import user_scope
 
     paths = Paths.from_env(args.data_dir, args.warehouse)
     if args.action != "show":
@@ -260,8 +260,8 @@ def _population_with(
 
 def load_scb(args: argparse.Namespace) -> int:
     """`jamfor load scb`: population from SCB's PxWeb API into core.population (then per-capita)."""
-    from flows.files import fetch_scb
-    from flows.scope import parse_years
+    from pipeline.files import fetch_scb
+    from pipeline.scope import parse_years
 
     periods = [str(y) for y in parse_years(args.years)] if args.years else None
     paths = Paths.from_env(args.data_dir, args.warehouse)

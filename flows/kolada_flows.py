@@ -13,9 +13,7 @@ from prefect import flow
 from prefect.runtime import deployment, flow_run
 
 from flows.file_report import FilesReport
-from flows.load import LoadSummary
 from flows.logs import route_to_flow_runs
-from flows.scope import Scope, load_scope, with_overrides
 from flows.tasks import (
     fetch_metadata,
     fetch_values,
@@ -24,6 +22,8 @@ from flows.tasks import (
     publish_report,
     resolve_scope,
 )
+from pipeline.kolada import LoadSummary
+from pipeline.scope import Scope, load_scope, with_overrides
 from settings import runlog
 from settings.config import Paths, lock_wait_seconds
 from sources.kolada.rawstore import new_fetch_id

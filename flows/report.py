@@ -25,7 +25,7 @@ from flows import report_monthly
 from flows import report_template as html
 from flows.compare import _peers as parse_peers  # the same --peers syntax as `jamfor compare`
 from flows.compare_table import KIND_ORDER  # the same peer set order as `jamfor compare`
-from flows.scope import ScopeError
+from pipeline.scope import ScopeError
 from settings.config import EXIT_USAGE, Paths, outdated_years
 from warehouse.comparison_query import ComparisonFilter, LookupProblem
 from warehouse.monthly_query import monthly_trend

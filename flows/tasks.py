@@ -11,9 +11,9 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.file_report import FilesReport
-from flows.load import LoadSummary, load_fetch
-from flows.scope import ADHOC, Scope, resolve_kpis
-from flows.user_scope import check_known
+from pipeline.kolada import LoadSummary, load_fetch
+from pipeline.scope import ADHOC, Scope, resolve_kpis
+from pipeline.user_scope import check_known
 from settings.config import Paths
 from sources.http import SourceHTTPError
 from sources.kolada.client import FetchResult, KoladaClient
@@ -141,7 +141,7 @@ def summary_markdown(summary: LoadSummary, fetched: dict[str, FetchResult], elap
 @task(name="load-inbox", cache_policy=NO_CACHE)
 def load_inbox_files(paths: Paths) -> FilesReport:
     """Load the files waiting in the inbox (SCB, Socialstyrelsen, network templates), failed ones too."""
-    from flows.files import load_inbox
+    from pipeline.files import load_inbox
 
     return load_inbox(warehouse=paths.warehouse, data_dir=paths.data_dir, lock_held=True)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from flows.reference import ReferenceFiles, apply_reference
+from pipeline.reference import ReferenceFiles, apply_reference
 from warehouse import history, marts
 from warehouse.history import VALUE_FRAME_SCHEMA
 from warehouse.spec import table as table_spec

@@ -23,7 +23,7 @@ from pathlib import Path
 import yaml
 
 from flows.cli import main
-from flows.reference import apply_reference
+from pipeline.reference import apply_reference
 from settings.config import Paths
 from sources.fixtures import fixtures_dir
 from tests.comparison_data import values_frame

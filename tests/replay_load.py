@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from flows.load import LoadSummary, load_fetch
+from pipeline.kolada import LoadSummary, load_fetch
 from settings.config import Paths
 from sources.kolada.client import KoladaClient
 from sources.kolada.rawstore import RawStore

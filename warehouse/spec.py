@@ -303,10 +303,10 @@ TABLES: tuple[Table, ...] = (
     ),
 )
 
-# Comparison tables: reference tables written from flows/reference/*.yaml on every load (kind
+# Comparison tables: reference tables written from pipeline/reference/*.yaml on every load (kind
 # "reference": replaced whole, no history) and the comparison marts built from them.
 OWN = "Egen bearbetning (not Kolada's figure): "
-REF = "Reference table written by every load from flows/reference/{file} (replaced whole, no history); "
+REF = "Reference table written by every load from pipeline/reference/{file} (replaced whole, no history); "
 COMPARISON_TABLES: tuple[Table, ...] = (
     Table(
         "core",
@@ -454,7 +454,7 @@ COMPARISON_TABLES: tuple[Table, ...] = (
                 "peer_set_kind",
                 "VARCHAR",
                 "liknande (Kolada Liknande kommuner for the KPI's area), kommungrupp (SKR), lan (the "
-                "county's kommuner), riket (all kommuner) or network (flows/reference/networks.yaml).",
+                "county's kommuner), riket (all kommuner) or network (pipeline/reference/networks.yaml).",
             ),
             _c(
                 "peer_set_id",
@@ -618,7 +618,7 @@ COMPARISON_TABLES: tuple[Table, ...] = (
 )
 TABLES += COMPARISON_TABLES
 
-# Tables loaded from files (`jamfor load files`, flows/files.py): SCB population, Socialstyrelsen
+# Tables loaded from files (`jamfor load files`, pipeline/files.py): SCB population, Socialstyrelsen
 # register values, networks' own measures, and the ledger of loaded files.
 UNIT_ID = "4-digit kommun code, 00LL län/region, 0000 Riket (Kolada's ids; leading zeros kept)."
 PERIOD = "'YYYY' or 'YYYY-MM' (monthly statistics)."

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flows.scope import load_scope
+from pipeline.scope import load_scope
 from settings.config import Paths
 from tests.replay_load import CATALOGUES, fetch_and_load
 

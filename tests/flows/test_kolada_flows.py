@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 from flows import kolada_flows
-from flows.scope import load_scope
+from pipeline.scope import load_scope
 from settings.config import Paths
 from sources.kolada.replay.server import ReplayServer
 from warehouse import checks

@@ -16,8 +16,8 @@ from typing import Any
 
 import polars as pl
 
-from flows.load import LoadSummary, load_fetch
-from flows.scope import load_scope
+from pipeline.kolada import LoadSummary, load_fetch
+from pipeline.scope import load_scope
 from settings.config import Paths
 from sources.kolada.client import KoladaClient
 from sources.kolada.rawstore import RawStore

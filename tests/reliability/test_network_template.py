@@ -15,7 +15,7 @@ import pytest
 
 from flows.cli import main
 from flows.file_report import REASONS_SHOWN
-from flows.files import load_inbox
+from pipeline.files import load_inbox
 from settings import runlog
 from settings.config import Paths
 

@@ -49,7 +49,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("warehouse/history.py", "keys"): "quote()d spec key columns",
     ("warehouse/history.py", "VALUES_TABLE"): "constant",
     ("warehouse/history.py", "natural_key"): "concat_ws of quote()d key columns checked against the spec",
-    # the read-only "would this change anything" checks (flows/nochange.py) reuse the merges' fragments
+    # the read-only "would this change anything" checks (pipeline/nochange.py) reuse the merges' fragments
     ("warehouse/history.py", "_on(VALUE_KEY, 'h', 'i')"): "quote()d constant key columns",
     ("warehouse/history.py", "_distinct(VALUE_COMPARED)"): "quote()d constant value columns",
     (

@@ -14,8 +14,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from flows.load import load_fetch
-from flows.reference import apply_reference
+from pipeline.kolada import load_fetch
+from pipeline.reference import apply_reference
 from settings.config import Paths
 from sources.kolada.client import KoladaClient
 from sources.kolada.rawstore import RawStore, read_pages

@@ -20,12 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from prefect import flow
 
-from flows.file_kinds import transform_delivery
 from flows.file_report import FileOutcome, FilesReport, logical_key
-from flows.load import LoadSummary
-from flows.reference import network_members
+from pipeline.file_kinds import transform_delivery
+from pipeline.kolada import LoadSummary
+from pipeline.reference import network_members
 from schemas.registers import KEYS
 from settings import runlog
 from settings.config import Paths, lock_wait_seconds
@@ -294,10 +293,3 @@ def fetch_scb(
     else:
         fetched = client.data(table_id, selection)
     return load_files(fetched.files, warehouse=where.warehouse, data_dir=where.data_dir)
-
-
-@flow(name=FLOW_NAME)
-def load_files_flow(paths: list[str], warehouse: str | None = None, data_dir: str | None = None) -> dict:
-    """Prefect wrapper of load_files (for deployments); returns the report text and run id."""
-    report = load_files(paths, warehouse=warehouse, data_dir=data_dir)
-    return {"run_id": report.run_id, "report": report.format()}

@@ -12,7 +12,7 @@ import duckdb
 import polars as pl
 
 import warehouse.comparison  # noqa: F401 - registers the comparison marts with warehouse.marts
-from flows.reference.config import (
+from pipeline.reference.config import (
     ReferenceConfigError,
     ReferenceFiles,
     read_directions,

@@ -14,9 +14,9 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from flows import nochange
-from flows.load_values import load_values, merge_changed_values, page_manifest
-from flows.reference import apply_reference
+from pipeline import nochange
+from pipeline.reference import apply_reference
+from pipeline.values import load_values, merge_changed_values, page_manifest
 from settings.config import Paths, Tuning
 from sources.kolada.rawstore import read_pages
 from transforms.kolada import metadata as meta_tf

@@ -29,8 +29,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from flows.load_values import StagedValues, stage_values
-from flows.reference import ReferenceFiles, reference_frames
+from pipeline.reference import ReferenceFiles, reference_frames
+from pipeline.values import StagedValues, stage_values
 from warehouse import history, marts, runs, storage
 from warehouse.ddl import schema_behind
 from warehouse.publish import READ_ALIAS, connect_readonly
