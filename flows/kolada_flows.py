@@ -22,8 +22,8 @@ from flows.tasks import (
     publish_report,
     resolve_scope,
 )
-from pipeline.kolada import LoadSummary
 from pipeline.scope import Scope, load_scope, with_overrides
+from pipeline.summary import LoadSummary
 from settings import runlog
 from settings.config import Paths, lock_wait_seconds
 from sources.kolada.rawstore import new_fetch_id

@@ -11,8 +11,9 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.file_report import FilesReport
-from pipeline.kolada import LoadSummary, load_fetch
+from pipeline.kolada import load_fetch
 from pipeline.scope import ADHOC, Scope, resolve_kpis
+from pipeline.summary import LoadSummary
 from pipeline.user_scope import check_known
 from settings.config import Paths
 from sources.http import SourceHTTPError

@@ -5,94 +5,28 @@ from __future__ import annotations
 import json
 import logging
 import time
-from contextlib import nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import polars as pl
 
 from pipeline import nochange
-from pipeline.reference import apply_reference
+from pipeline.reference import ReferenceFiles, reference_frames
+from pipeline.skeleton import Build, Run, build_and_publish, locked
+from pipeline.summary import LoadSummary
 from pipeline.values import load_values, merge_changed_values, page_manifest
 from settings.config import Paths, Tuning
 from sources.kolada.rawstore import read_pages
 from transforms.kolada import metadata as meta_tf
-from warehouse import checks, history, marts, quarantine, runs
-from warehouse.publish import WarehouseHeldReadWrite, building, writer_lock
-from warehouse.reference import reference_tables
+from warehouse import history, marts, quarantine, runs
+from warehouse.load import Connection
+from warehouse.publish import WarehouseHeldReadWrite
 
 log = logging.getLogger("jamfor.load")
 METADATA_ENDPOINTS = ("kpi", "municipality", "municipality_groups", "kpi_groups", "ou")
-
-
-class ReconciliationError(RuntimeError):
-    """Rows in did not equal rows loaded plus rows quarantined: something was lost or invented."""
-
-
-@dataclass
-class LoadSummary:
-    """What one load did, per entity and in total (rows in = loaded + quarantined)."""
-
-    run_id: str
-    flow: str
-    rows_in: int = 0
-    rows_loaded: int = 0
-    rows_quarantined: int = 0
-    inserted: int = 0
-    revised: int = 0
-    deleted: int = 0
-    unchanged: int = 0
-    entities: dict[str, dict[str, int]] = field(default_factory=dict)
-    marts: dict[str, int] = field(default_factory=dict)
-    marts_unchanged: list[str] = field(default_factory=list)
-    elapsed_s: float = 0.0
-    # wall seconds per step: metadata (transform), check (does anything change?), copy (of the
-    # published file), dimensions, values, reference, marts, publish
-    steps_s: dict[str, float] = field(default_factory=dict)
-    # False: nothing changed, so no build copy was made and nothing was published (`note` says why)
-    published: bool = True
-    note: str = ""
-
-    def step(self, name: str, since: float) -> float:
-        """Record the seconds of step `name` begun at perf_counter() `since`; return the clock now."""
-        now = time.perf_counter()
-        self.steps_s[name] = now - since
-        return now
-
-    def add(
-        self, entity: str, stats: history.MergeStats, quarantined: int, rows_in: int | None = None
-    ) -> None:
-        """Fold one entity's merge statistics and quarantine count into the totals.
-
-        `rows_in` is the raw record count the transform saw; it must equal loaded + quarantined.
-        """
-        if rows_in is not None and rows_in != stats.rows_in + quarantined:
-            raise ReconciliationError(
-                f"{entity}: {rows_in} rows in but {stats.rows_in} loaded + {quarantined} quarantined"
-            )
-        self.entities[entity] = {**asdict(stats), "quarantined": quarantined}
-        self.rows_in += stats.rows_in + quarantined
-        self.rows_loaded += stats.rows_in
-        self.rows_quarantined += quarantined
-        self.inserted += stats.inserted
-        self.revised += stats.revised
-        self.deleted += stats.deleted
-        self.unchanged += stats.unchanged
-
-    def counts(self) -> dict[str, int]:
-        """The totals as stored in meta.load_run."""
-        return {
-            "rows_in": self.rows_in,
-            "rows_loaded": self.rows_loaded,
-            "rows_quarantined": self.rows_quarantined,
-            "rows_inserted": self.inserted,
-            "rows_revised": self.revised,
-            "rows_deleted": self.deleted,
-            "rows_unchanged": self.unchanged,
-        }
 
 
 @dataclass
@@ -143,18 +77,13 @@ def transform_fetch(fetch_dir: Path) -> Transformed:
 
 
 @dataclass(frozen=True)
-class _Run:
-    """One load's inputs as load_fetch received them, handed on to the check and the build."""
+class _Fetch:
+    """What a Kolada load adds to its Run: the fetch, its scope, the value scope and the watermark."""
 
-    paths: Paths
     fetch_dir: Path
-    run_id: str
-    flow_name: str
     scope: dict[str, Any]
-    as_of: datetime
     value_scope: history.ValueScope | None
     watermark: tuple[str, date] | None
-    tuning: Tuning
 
 
 def load_fetch(
@@ -177,25 +106,30 @@ def load_fetch(
     (scope_key, date) to store for the next incremental run.
     """
     started = time.perf_counter()
-    run = _Run(
-        paths, fetch_dir, run_id, flow_name, scope, as_of, value_scope, watermark, tuning or Tuning.from_env()
-    )
+    run = Run(paths, run_id, flow_name, as_of, tuning or Tuning.from_env())
+    fetch = _Fetch(fetch_dir, scope, value_scope, watermark)
     summary = LoadSummary(run_id=run_id, flow=flow_name)
     data = transform_fetch(fetch_dir)
     clock = summary.step("metadata", started)
     # the lock is taken before the check, so the file compared is the one the build would copy
-    with nullcontext() if lock_held else writer_lock(paths.warehouse, run_id=run_id):
-        verdict = _check(run, data)
+    with locked(run, lock_held=lock_held):
+        verdict = _check(run, fetch, data)
         if verdict is not None:
             clock = summary.step("check", clock)
             if verdict.reason is None:
                 return _unchanged(summary, verdict, started)
-        _build(run, data, summary, clock, verdict)
+        build = Build(
+            scope=json.dumps(scope),
+            merge=partial(_merge, run, fetch, data, verdict),
+            merged_step="values",
+            reference=partial(reference_frames, files=ReferenceFiles.from_env()),
+        )
+        build_and_publish(run, build, summary, clock)
     summary.elapsed_s = time.perf_counter() - started
     return summary
 
 
-def _check(run: _Run, data: Transformed) -> nochange.Check | None:
+def _check(run: Run, fetch: _Fetch, data: Transformed) -> nochange.Check | None:
     """Whether an incremental load changes the published file (None: not checked, build and publish).
 
     Full refreshes always build (their tombstones are inferred in the merge). A published file that a
@@ -204,7 +138,7 @@ def _check(run: _Run, data: Transformed) -> nochange.Check | None:
     """
     warehouse = run.paths.warehouse
     wal = warehouse.with_name(warehouse.name + ".wal")
-    if run.value_scope is not None or not warehouse.exists() or wal.exists():
+    if fetch.value_scope is not None or not warehouse.exists() or wal.exists():
         return None
     try:
         return nochange.check(
@@ -213,10 +147,10 @@ def _check(run: _Run, data: Transformed) -> nochange.Check | None:
             dimensions=data.dimensions,
             quarantined=sum(frame.height for frame in data.quarantine.values()),
             kpi_meta=data.kpi_meta,
-            fetch_dir=run.fetch_dir,
+            fetch_dir=fetch.fetch_dir,
             pages_per_batch=run.tuning.value_batch_pages,
             duckdb_config=run.tuning.duckdb_config(),
-            watermark=run.watermark,
+            watermark=fetch.watermark,
         )
     except WarehouseHeldReadWrite as exc:
         log.warning("not checking for changes, building instead: %s", exc)
@@ -238,91 +172,54 @@ def _unchanged(summary: LoadSummary, verdict: nochange.Check, started: float) ->
     return summary
 
 
-def _build(
-    run: _Run, data: Transformed, summary: LoadSummary, clock: float, verdict: nochange.Check | None
-) -> None:
-    """Merge the fetch into a build copy, rebuild the marts, record the run and publish (lock held)."""
-    with building(
-        run.paths.warehouse, run_id=run.run_id, lock_held=True, config=run.tuning.duckdb_config()
-    ) as con:
-        clock = summary.step("copy", clock)
-        runs.start_run(
-            con, run_id=run.run_id, flow=run.flow_name, scope=json.dumps(run.scope), started_at=run.as_of
+def _merge(
+    run: Run,
+    fetch: _Fetch,
+    data: Transformed,
+    verdict: nochange.Check | None,
+    con: Connection,
+    summary: LoadSummary,
+    clock: float,
+) -> float:
+    """The Kolada merge of the skeleton (inside its transaction): dimensions, values, quarantine, the
+    page manifest and the watermark."""
+    for table, (frame, keys) in data.dimensions.items():
+        # a quarantined (malformed) record was still sent: its current version must not be
+        # tombstoned as if the source had deleted it
+        stats = history.merge_dimension(
+            con,
+            table,
+            frame,
+            key_cols=keys,
+            run_id=run.run_id,
+            as_of=run.as_of,
+            full_snapshot=True,
+            keep_keys=_quarantined_keys(data, table),
         )
-        with history.transaction(con):
-            for table, (frame, keys) in data.dimensions.items():
-                # a quarantined (malformed) record was still sent: its current version must not be
-                # tombstoned as if the source had deleted it
-                stats = history.merge_dimension(
-                    con,
-                    table,
-                    frame,
-                    key_cols=keys,
-                    run_id=run.run_id,
-                    as_of=run.as_of,
-                    full_snapshot=True,
-                    keep_keys=_quarantined_keys(data, table),
-                )
-                summary.add(table, stats, _quarantined(data, table))
-            clock = summary.step("dimensions", clock)
-            if verdict is not None and verdict.values is not None and verdict.changed_values is not None:
-                # staged by the check: merge only the rows it found changed
-                values = merge_changed_values(
-                    con, verdict.values, verdict.changed_values, run_id=run.run_id, as_of=run.as_of
-                )
-            else:
-                values = load_values(
-                    con,
-                    run.fetch_dir,
-                    data.kpi_meta,
-                    pages_per_batch=run.tuning.value_batch_pages,
-                    run_id=run.run_id,
-                    as_of=run.as_of,
-                    value_scope=run.value_scope,
-                )
-            summary.add(
-                "core.kpi_value_history", values.stats, values.quarantine.height, rows_in=values.rows_in
-            )
-            found = [*data.quarantine.values(), values.quarantine]
-            quarantine.record(con, pl.concat(found, how="vertical"), run_id=run.run_id)
-            runs.record_pages(con, run.run_id, pl.concat([data.manifest, values.manifest], how="vertical"))
-            if run.watermark is not None:
-                runs.set_watermark(con, "kolada", run.watermark[0], run.watermark[1], run_id=run.run_id)
-        clock = summary.step("values", clock)
-        # networks, directions and peer-area rules are re-read and validated on every publish
-        before = checks.fingerprint(con, reference_tables())
-        apply_reference(con)
-        reference_changed = checks.fingerprint(con, reference_tables()) != before
-        clock = summary.step("reference", clock)
-        _rebuild_marts(con, summary, run.run_id, reference_changed, run.tuning.mart_chunk_values)
-        clock = summary.step("marts", clock)
-        runs.finish_run(con, run.run_id, summary.counts(), status="completed", message="")
-    summary.step("publish", clock)  # checkpoint, fsync, rename
-
-
-def _rebuild_marts(
-    con: duckdb.DuckDBPyConnection, summary: LoadSummary, run_id: str, reference_changed: bool, chunk: int
-) -> None:
-    """Marts are a pure function of core + reference tables: rebuild what this load made stale.
-
-    Nothing changed: only missing marts are built. Only values changed: the KPI-wise marts replace the
-    rows of the KPIs this run wrote (a monthly run touches a few), the rest are rebuilt. Otherwise
-    (dimensions or reference tables changed) everything is rebuilt.
-    """
-    written = {
-        entity: stats["inserted"] + stats["revised"] + stats["deleted"]
-        for entity, stats in summary.entities.items()
-    }
-    values_only = not reference_changed and not any(
-        n for entity, n in written.items() if entity != history.VALUES_TABLE
-    )
-    if not any(written.values()) and not reference_changed:
-        summary.marts = marts.rebuild(con, marts.missing(con))
-        summary.marts_unchanged = [m.table for m in marts.MARTS if m.table not in summary.marts]
-    elif values_only:
-        summary.marts = marts.rebuild(con, kpis=history.kpis_written(con, run_id), chunk_values=chunk)
+        summary.add(table, stats, _quarantined(data, table))
+    clock = summary.step("dimensions", clock)
+    if verdict is not None and verdict.values is not None and verdict.changed_values is not None:
+        # staged by the check: merge only the rows it found changed
+        values = merge_changed_values(
+            con, verdict.values, verdict.changed_values, run_id=run.run_id, as_of=run.as_of
+        )
     else:
-        summary.marts = marts.rebuild(con, chunk_values=chunk)
+        values = load_values(
+            con,
+            fetch.fetch_dir,
+            data.kpi_meta,
+            pages_per_batch=run.tuning.value_batch_pages,
+            run_id=run.run_id,
+            as_of=run.as_of,
+            value_scope=fetch.value_scope,
+        )
+    summary.add(history.VALUES_TABLE, values.stats, values.quarantine.height, rows_in=values.rows_in)
+    found = [*data.quarantine.values(), values.quarantine]
+    quarantine.record(con, pl.concat(found, how="vertical"), run_id=run.run_id)
+    runs.record_pages(con, run.run_id, pl.concat([data.manifest, values.manifest], how="vertical"))
+    if fetch.watermark is not None:
+        runs.set_watermark(con, "kolada", fetch.watermark[0], fetch.watermark[1], run_id=run.run_id)
+    return clock
 
 
 _QUARANTINE_ENTITY = {

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from pipeline.kolada import LoadSummary, load_fetch
+from pipeline.kolada import load_fetch
+from pipeline.summary import LoadSummary
 from settings.config import Paths
 from sources.kolada.client import KoladaClient
 from sources.kolada.rawstore import RawStore

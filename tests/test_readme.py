@@ -6,7 +6,7 @@ import re
 
 from sources.fixtures import REPO_ROOT
 
-LAYERS = ("sources", "schemas", "transforms", "warehouse", "flows")
+LAYERS = ("settings", "sources", "schemas", "transforms", "warehouse", "pipeline", "flows")
 
 
 def test_every_environment_variable_is_documented() -> None:

@@ -1,14 +1,14 @@
 """Reference data for the comparison tables: networks, KPI directions, peer areas and ÖJ factors.
 
-`apply_reference(con)` is called by a load inside its build, just before the marts are rebuilt: it
-reads the YAML files in this folder (or the JAMFOR_*_FILE overrides), validates them against the core
-dimensions just merged and replaces the core.ref_* tables. An unusable file fails the load with a
-one-line message naming the file and the entry.
+A Kolada load writes `reference_frames` inside its build, just before the marts are refreshed
+(pipeline.skeleton, warehouse.load.replace_reference): the YAML files in this folder (or the
+JAMFOR_*_FILE overrides) are read, validated against the core dimensions just merged, and replace the
+core.ref_* tables; `apply_reference(con)` does the same on any connection. An unusable file fails
+the load with a one-line message naming the file and the entry.
 """
 
 from __future__ import annotations
 
-import duckdb
 import polars as pl
 
 import warehouse.comparison  # noqa: F401 - registers the comparison marts with warehouse.marts
@@ -25,6 +25,7 @@ from transforms.comparison.directions import derive_directions
 from transforms.comparison.networks import NetworkError, resolve_networks
 from transforms.comparison.peer_areas import kpi_peer_areas
 from transforms.files.network_owner import NETWORKS_SCHEMA, empty_networks
+from warehouse.load import Connection
 from warehouse.reference import ReferenceInputs, read_inputs, write_reference
 
 OJ_TITLE_PREFIX = "Öppna jämförelser - "
@@ -72,7 +73,7 @@ def reference_frames(inputs: ReferenceInputs, files: ReferenceFiles) -> dict[str
     }
 
 
-def apply_reference(con: duckdb.DuckDBPyConnection, files: ReferenceFiles | None = None) -> dict[str, int]:
+def apply_reference(con: Connection, files: ReferenceFiles | None = None) -> dict[str, int]:
     """Validate the reference files against the current dimensions and rewrite core.ref_*; rows per table."""
     frames = reference_frames(read_inputs(con), files or ReferenceFiles.from_env())
     return write_reference(con, frames)

@@ -16,8 +16,9 @@ from typing import Any
 
 import polars as pl
 
-from pipeline.kolada import LoadSummary, load_fetch
+from pipeline.kolada import load_fetch
 from pipeline.scope import load_scope
+from pipeline.summary import LoadSummary
 from settings.config import Paths
 from sources.kolada.client import KoladaClient
 from sources.kolada.rawstore import RawStore
