@@ -1,6 +1,6 @@
 """The connection steps of a load (pipeline.skeleton runs them in order): the build copy under the
 load's DuckDB tuning, the reference refresh, the one mart-refresh policy, and what the published file
-already holds of a batch of delivered files.
+already holds (a batch of delivered files, a scope's watermark).
 
 Everything here takes or opens a DuckDB connection; pipeline/ hands connections through as the opaque
 `Connection` and never runs SQL itself.
@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import TypeAlias
 
 import duckdb
 import polars as pl
 
-from warehouse import checks, history, marts
+from warehouse import checks, history, marts, runs
 from warehouse import registers as wh_files
 from warehouse.publish import building, connect_readonly
 from warehouse.reference import ReferenceInputs, read_inputs, reference_tables, write_reference
@@ -82,5 +83,16 @@ def published_files(warehouse: Path, hashes: list[str]) -> tuple[KnownFiles, pl.
         }
         known = wh_files.loaded_files(con, hashes) if "meta.loaded_file" in tables else {}
         return known, wh_files.municipality_reference(con)
+    finally:
+        con.close()
+
+
+def published_watermark(warehouse: Path, source: str, scope_key: str) -> date | None:
+    """The watermark of `source`/`scope_key` in the published file; None without a file or watermark."""
+    if not warehouse.exists():
+        return None
+    con = connect_readonly(warehouse)
+    try:
+        return runs.get_watermark(con, source, scope_key)
     finally:
         con.close()
