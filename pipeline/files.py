@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -49,7 +49,10 @@ from transforms.files.regions import build_reference
 from transforms.files.result import FileFrames
 from warehouse import quarantine
 from warehouse import registers as wh_files
-from warehouse.load import Connection, published_files
+from warehouse.load import published_files
+
+if TYPE_CHECKING:  # a DuckDB connection only ever passes through pipeline/
+    from warehouse.load import Connection
 
 FLOW_NAME = "load-files"
 

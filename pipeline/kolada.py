@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -22,8 +22,10 @@ from settings.config import Paths, Tuning
 from sources.kolada.rawstore import read_pages
 from transforms.kolada import metadata as meta_tf
 from warehouse import history, marts, quarantine, runs
-from warehouse.load import Connection
 from warehouse.publish import WarehouseHeldReadWrite
+
+if TYPE_CHECKING:  # a DuckDB connection only ever passes through pipeline/
+    from warehouse.load import Connection
 
 log = logging.getLogger("jamfor.load")
 METADATA_ENDPOINTS = ("kpi", "municipality", "municipality_groups", "kpi_groups", "ou")

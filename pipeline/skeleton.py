@@ -15,23 +15,29 @@ summary (pipeline.summary).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import polars as pl
 
 from pipeline.summary import LoadSummary
 from settings.config import Paths, Tuning
 from warehouse import history, runs
-from warehouse.load import Connection, build_copy, refresh_marts, replace_reference
+from warehouse.load import build_copy, refresh_marts, replace_reference
 from warehouse.publish import writer_lock
 from warehouse.reference import ReferenceInputs
 
-# merges a source's rows, records its quarantine and ledger entries; returns the clock (perf_counter)
-Merge = Callable[[Connection, LoadSummary, float], float]
+if TYPE_CHECKING:  # a DuckDB connection only ever passes through pipeline/
+    from warehouse.load import Connection
+
+
+class Merge(Protocol):
+    """A source's merge: writes its rows, quarantine and ledger entries; returns the clock (perf_counter)."""
+
+    def __call__(self, con: Connection, summary: LoadSummary, clock: float, /) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -58,14 +64,9 @@ class Build:
     message: str = ""
 
 
-@contextmanager
-def locked(run: Run, *, lock_held: bool, wait_s: float = 0.0) -> Iterator[None]:
+def locked(run: Run, *, lock_held: bool, wait_s: float = 0.0) -> AbstractContextManager[None]:
     """The writer lock for the run's warehouse, unless the caller (a flow) already holds it."""
-    if lock_held:
-        yield
-        return
-    with writer_lock(run.paths.warehouse, run_id=run.run_id, wait_s=wait_s):
-        yield
+    return nullcontext() if lock_held else writer_lock(run.paths.warehouse, run_id=run.run_id, wait_s=wait_s)
 
 
 def build_and_publish(run: Run, build: Build, summary: LoadSummary, clock: float) -> None:

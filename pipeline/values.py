@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -18,9 +19,11 @@ from sources.kolada.rawstore import PAGES_SCHEMA, iter_pages
 from transforms.kolada.pages import SOURCE
 from transforms.kolada.values import flatten_values, quarantined_items
 from warehouse.history import MergeStats, ValueScope
-from warehouse.load import Connection
 from warehouse.quarantine import QUARANTINE_FRAME_SCHEMA
 from warehouse.staging import Reasons, ValueStage, merge_changed
+
+if TYPE_CHECKING:  # a DuckDB connection only ever passes through pipeline/
+    from warehouse.load import Connection
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ Everything here takes or opens a DuckDB connection; pipeline/ hands connections 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
 from typing import TypeAlias
@@ -28,12 +28,12 @@ KnownFiles: TypeAlias = dict[str, tuple[str, str, str]]
 _NO_UNITS = pl.DataFrame(schema={"municipality_id": pl.String, "name": pl.String, "kind": pl.String})
 
 
-@contextmanager
-def build_copy(warehouse: Path, *, run_id: str, config: Mapping[str, str]) -> Iterator[Connection]:
+def build_copy(
+    warehouse: Path, *, run_id: str, config: Mapping[str, str]
+) -> AbstractContextManager[Connection]:
     """The build copy of `warehouse` with DuckDB `config` (memory limit, threads), published atomically
     when the body ends normally, deleted when it raises. The caller holds the writer lock."""
-    with building(warehouse, run_id=run_id, lock_held=True, config=config) as con:
-        yield con
+    return building(warehouse, run_id=run_id, lock_held=True, config=config)
 
 
 def replace_reference(con: Connection, frames: Callable[[ReferenceInputs], dict[str, pl.DataFrame]]) -> bool:

@@ -9,6 +9,8 @@ the load with a one-line message naming the file and the entry.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import polars as pl
 
 import warehouse.comparison  # noqa: F401 - registers the comparison marts with warehouse.marts
@@ -25,8 +27,10 @@ from transforms.comparison.directions import derive_directions
 from transforms.comparison.networks import NetworkError, resolve_networks
 from transforms.comparison.peer_areas import kpi_peer_areas
 from transforms.files.network_owner import NETWORKS_SCHEMA, empty_networks
-from warehouse.load import Connection
 from warehouse.reference import ReferenceInputs, read_inputs, write_reference
+
+if TYPE_CHECKING:  # a DuckDB connection only ever passes through pipeline/
+    from warehouse.load import Connection
 
 OJ_TITLE_PREFIX = "Öppna jämförelser - "
 
