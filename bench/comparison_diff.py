@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 
 import warehouse
-from flows.config import Tuning
+from settings.config import Tuning
 from warehouse import marts
 
 TABLE = "mart.municipality_comparison"

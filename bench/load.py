@@ -60,8 +60,8 @@ PIPELINE = (
 import sys, time
 from datetime import UTC, datetime
 from pathlib import Path
-from flows.config import Paths
-from flows.load import load_fetch
+from settings.config import Paths
+from pipeline.kolada import load_fetch
 from warehouse.history import ValueScope
 fetch_dir, warehouse, kpis, years = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3].split(","), sys.argv[4]
 first, last = (int(y) for y in years.split("-"))

@@ -17,7 +17,7 @@ import duckdb
 
 from bench.load import run_pipeline
 from bench.synthetic import value_frame, write_fetch
-from flows.config import Tuning
+from settings.config import Tuning
 from warehouse import marts
 from warehouse.publish import connect_readonly
 

@@ -22,8 +22,8 @@ MONTHLY = (
 import sys, time
 from datetime import UTC, datetime
 from pathlib import Path
-from flows.config import Paths
-from flows.load import load_fetch
+from settings.config import Paths
+from pipeline.kolada import load_fetch
 fetch_dir, warehouse = Path(sys.argv[1]), Path(sys.argv[2])
 t = time.perf_counter()
 summary = load_fetch(Paths(warehouse.parent, warehouse), fetch_dir, run_id=sys.argv[3],

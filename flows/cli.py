@@ -8,7 +8,8 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 
-from flows.config import EXIT_FAILED, EXIT_USAGE, prefect_defaults
+from flows.deployments import prefect_defaults
+from settings.config import EXIT_FAILED, EXIT_USAGE
 
 
 class _Parser(argparse.ArgumentParser):

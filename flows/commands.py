@@ -10,10 +10,10 @@ from datetime import date
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from flows.config import Paths
 from flows.load_scb import load_scb
-from flows.scope import ScopeError, parse_kpis, parse_years
+from pipeline.scope import ScopeError, parse_kpis, parse_years
 from presentation.discover import check_kpi_flag
+from settings.config import Paths
 
 # soft_wrap: a message is one line in logs and pipes, never cut at 80 columns by rich
 console = Console(stderr=True, soft_wrap=True)
@@ -122,7 +122,7 @@ def load(args: argparse.Namespace) -> int:
         return load_scb(args)
     if args.mode == "backfill" and not args.years:
         raise ScopeError("backfill needs --years, e.g. --years 2015-2020")
-    from flows.scope import load_scope, with_overrides
+    from pipeline.scope import load_scope, with_overrides
 
     with_overrides(load_scope(args.scope, data_dir=args.data_dir), kpis=args.kpi, years=args.years)
     check_kpi_flag(args.kpi, Paths.from_env(args.data_dir, args.warehouse).warehouse)
@@ -156,8 +156,8 @@ def load_files(args: argparse.Namespace) -> int:
     """`jamfor load files PATH...`: load delivered files and print one line per file."""
     if not args.paths:
         raise ScopeError("load files needs at least one PATH")
-    from flows.files import load_files as run
     from flows.logs import quiet_terminal
+    from pipeline.files import load_files as run
 
     quiet_terminal()
     report = run(args.paths, warehouse=args.warehouse, data_dir=args.data_dir, lock_wait=args.wait)

@@ -8,7 +8,7 @@ import time
 from rich.console import Console
 from rich.table import Table
 
-from flows.config import Paths
+from settings.config import Paths
 
 DEMO_MUNICIPALITY = "0561"  # Åtvidaberg, the example of the comparison network in networks.yaml
 # requests per second to the local replay: Kolada's own API gets JAMFOR_KOLADA_RATE (default 5), a
@@ -26,7 +26,7 @@ def run_demo(paths: Paths, console: Console) -> int:
     """Start the replay server, run the yearly load of the demo scope, print a few mart rows."""
     from fakes.kolada.server import ReplayServer
     from flows import kolada_flows
-    from flows.scope import load_scope
+    from pipeline.scope import load_scope
     from warehouse.query import kpi_value_sample
 
     started = time.perf_counter()

@@ -1,4 +1,5 @@
-"""Scheduled deployments of the loads: names, crons and timezone, in one place for both routes.
+"""Scheduled deployments of the loads (names, crons and timezone, in one place for both routes) and the
+Prefect defaults jamfor's commands run with.
 
 `jamfor serve` registers `kolada-yearly/serve` and `kolada-monthly/serve` and runs them in its own
 process; `prefect deploy --all` (prefect.yaml, a process worker) registers `kolada-yearly/worker` and
@@ -54,6 +55,20 @@ class Schedules:
                 f"JAMFOR_TIMEZONE={schedules.timezone!r} is not an IANA timezone such as Europe/Stockholm"
             ) from None
         return schedules
+
+
+def prefect_defaults() -> None:
+    """Set Prefect defaults for jamfor's commands, unless the user configured them.
+
+    Telemetry is off: the temporary server's analytics write races its own SQLite migrations and
+    prints a 'database is locked' traceback on a fresh PREFECT_HOME, and the SDK's usage events
+    (DO_NOT_TRACK) are not ours to send. README "Scheduling" says how to keep a server you start
+    yourself quiet too.
+    """
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    # the temporary server gets 20 s to start by default, which a busy 2-core machine can miss
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 
 
 def serve_all(scope: str = "default") -> None:

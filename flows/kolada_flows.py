@@ -6,17 +6,13 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from prefect import flow
 from prefect.runtime import deployment, flow_run
 
-from flows import runlog
-from flows.config import Paths, lock_wait_seconds
-from flows.load import LoadSummary
 from flows.logs import route_to_flow_runs
-from flows.scope import Scope, load_scope, with_overrides
 from flows.tasks import (
     fetch_metadata,
     fetch_values,
@@ -25,12 +21,16 @@ from flows.tasks import (
     publish_report,
     resolve_scope,
 )
+from pipeline.scope import Scope, load_scope, with_overrides
+from pipeline.summary import LoadSummary
 from presentation.file_report import FilesReport
+from settings import runlog
+from settings.config import Paths, lock_wait_seconds
 from sources.kolada.settings import KoladaSettings
 from sources.rawstore import new_fetch_id
-from warehouse import runs
 from warehouse.history import ValueScope
-from warehouse.publish import connect_readonly, writer_lock
+from warehouse.load import published_watermark
+from warehouse.publish import writer_lock
 
 # Kolada's from_date asks for changes after a date; one day of overlap costs nothing (merges are
 # idempotent) and covers changes made on the day of the previous run.
@@ -85,16 +85,6 @@ def _request(
         KoladaSettings.from_env(base_url=kolada_url, rate=kolada_rate),
         lock_wait_seconds(lock_wait, in_deployment=deployment.get_id() is not None),
     )
-
-
-def _last_watermark(paths: Paths, scope_key: str) -> date | None:
-    if not paths.warehouse.exists():
-        return None
-    con = connect_readonly(paths.warehouse)
-    try:
-        return runs.get_watermark(con, "kolada", scope_key)
-    finally:
-        con.close()
 
 
 def run_load(request: RunRequest) -> dict[str, Any]:
@@ -165,7 +155,7 @@ def _fetch_and_load(request: RunRequest, run_id: str, as_of: datetime) -> tuple[
     from_date = None
     value_scope = None
     if request.mode == "monthly":
-        watermark = _last_watermark(paths, scope.key())
+        watermark = published_watermark(paths.warehouse, "kolada", scope.key())
         if watermark is None:
             raise NoWatermarkError(
                 f"no watermark for scope {scope.key()!r} in {paths.warehouse}: run `jamfor load yearly` first"

@@ -6,8 +6,8 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from flows.config import Paths
-from flows.scope import ScopeError
+from pipeline.scope import ScopeError
+from settings.config import Paths
 
 
 def _selection(items: list[str] | None) -> dict[str, list[str]]:
@@ -41,8 +41,8 @@ def _population_with(
 
 def load_scb(args: argparse.Namespace) -> int:
     """`jamfor load scb`: population from SCB's PxWeb API into core.population (then per-capita)."""
-    from flows.files import fetch_scb
-    from flows.scope import parse_years
+    from pipeline.files import fetch_scb
+    from pipeline.scope import parse_years
 
     periods = [str(y) for y in parse_years(args.years)] if args.years else None
     paths = Paths.from_env(args.data_dir, args.warehouse)

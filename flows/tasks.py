@@ -10,11 +10,12 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.config import Paths
-from flows.load import LoadSummary, load_fetch
-from flows.scope import ADHOC, Scope, resolve_kpis
-from flows.user_scope import check_known
+from pipeline.kolada import load_fetch
+from pipeline.scope import ADHOC, Scope, resolve_kpis
+from pipeline.summary import LoadSummary
+from pipeline.user_scope import check_known
 from presentation.file_report import FilesReport
+from settings.config import Paths
 from sources.http import SourceHTTPError
 from sources.kolada.client import FetchResult, KoladaClient
 from sources.kolada.rawstore import kolada_store as RawStore
@@ -142,7 +143,7 @@ def summary_markdown(summary: LoadSummary, fetched: dict[str, FetchResult], elap
 @task(name="load-inbox", cache_policy=NO_CACHE)
 def load_inbox_files(paths: Paths) -> FilesReport:
     """Load the files waiting in the inbox (SCB, Socialstyrelsen, network templates), failed ones too."""
-    from flows.files import load_inbox
+    from pipeline.files import load_inbox
 
     return load_inbox(warehouse=paths.warehouse, data_dir=paths.data_dir, lock_held=True)
 

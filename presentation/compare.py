@@ -18,10 +18,10 @@ from rich.console import Console, JustifyMethod
 from rich.markup import escape
 from rich.table import Table
 
-from flows.config import EXIT_USAGE, Paths, outdated_years
-from flows.scope import ScopeError, parse_kpis
+from pipeline.scope import ScopeError, parse_kpis
 from presentation.csv_out import spreadsheet_csv
 from presentation.numbers import format_number
+from settings.config import EXIT_USAGE, Paths, outdated_years
 from warehouse.comparison_query import NEUTRAL_RANK, OUTDATED_YEARS
 
 FOOTER = (

@@ -15,9 +15,9 @@ from rich.console import Console, JustifyMethod
 from rich.markup import escape
 from rich.table import Table
 
-from flows.config import EXIT_USAGE, Paths
 from presentation.csv_out import spreadsheet_csv
 from presentation.numbers import format_number
+from settings.config import EXIT_USAGE, Paths
 from warehouse.comparison_query import NEUTRAL_RANK, LookupProblem
 
 COLUMNS = ("month", "value", "status", "peer mean", "median", "rank", "Δ år")

@@ -16,10 +16,10 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from flows.config import EXIT_USAGE, Paths
-from flows.scope import ScopeError, parse_kpis, resolve_kpis
-from flows.user_scope import check_known, current_scope
+from pipeline.scope import ScopeError, parse_kpis, resolve_kpis
+from pipeline.user_scope import check_known, current_scope
 from presentation.csv_out import spreadsheet_csv
+from settings.config import EXIT_USAGE, Paths
 from warehouse.comparison_query import LookupProblem
 from warehouse.discover_query import (
     catalogue_frames,
@@ -192,7 +192,7 @@ def warehouse_catalogue(warehouse: Path) -> set[str] | None:
 
 def scope(args: argparse.Namespace) -> int:
     """`jamfor scope add|remove ID...` on the user's scope file, `jamfor scope show`."""
-    from flows import user_scope
+    from pipeline import user_scope
 
     paths = Paths.from_env(args.data_dir, args.warehouse)
     if args.action != "show":

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flows.load import LoadSummary
+from pipeline.summary import LoadSummary
 from transforms.files.result import FileFrames
 from warehouse.quarantine import file_rows_sql
 

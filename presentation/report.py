@@ -19,14 +19,14 @@ import polars as pl
 import vl_convert
 from rich.console import Console
 
-from flows.config import EXIT_USAGE, Paths, outdated_years
-from flows.scope import ScopeError
+from pipeline.scope import ScopeError
 from presentation import report_charts as charts
 from presentation import report_monthly
 from presentation import report_template as html
 from presentation import vegalite as vl
 from presentation.compare import parse_peers  # the same --peers syntax as `jamfor compare`
 from presentation.compare_table import KIND_ORDER  # the same peer set order as `jamfor compare`
+from settings.config import EXIT_USAGE, Paths, outdated_years
 from warehouse.comparison_query import ComparisonFilter, LookupProblem
 from warehouse.monthly_query import monthly_trend
 from warehouse.report_query import ReportData, report_data

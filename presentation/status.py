@@ -6,12 +6,12 @@ from __future__ import annotations
 import argparse
 import json
 
-from flows.config import Paths
+from settings.config import Paths
 
 
 def status(args: argparse.Namespace) -> int:
     """Print the last runs (failed ones too), watermarks, row counts and quarantine counts."""
-    from flows import runlog
+    from settings import runlog
     from warehouse.status import format_summary, summary
 
     paths = Paths.from_env(args.data_dir, args.warehouse)

@@ -17,8 +17,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from flows.reference import ReferenceFiles, apply_reference
 from models.catalogue import table as table_spec
+from pipeline.reference import ReferenceFiles, apply_reference
 from warehouse import history, marts
 from warehouse.history import VALUE_FRAME_SCHEMA
 

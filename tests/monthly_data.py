@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from flows.reference import apply_reference
+from pipeline.reference import apply_reference
 from sources.fixtures import fixtures_dir
 from warehouse import history
 from warehouse.publish import building

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from flows.config import Paths
+from settings.config import Paths
 from sources.fixtures import fixtures_dir
 from tests.kolada_pages import METADATA_FILES, kolada_dir, metadata_pages
 from tests.replay_load import fetch_and_load

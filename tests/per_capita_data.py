@@ -23,8 +23,8 @@ from pathlib import Path
 import yaml
 
 from flows.cli import main
-from flows.config import Paths
-from flows.reference import apply_reference
+from pipeline.reference import apply_reference
+from settings.config import Paths
 from sources.fixtures import fixtures_dir
 from tests.comparison_data import values_frame
 from tests.replay_load import fetch_and_load
@@ -36,7 +36,7 @@ RATE_KPI = "N21701"  # Invånare 65+ med hemtjänst i ordinärt boende, andel (%
 YEARS = (2017, 2018)
 BEFOLKNING = fixtures_dir() / "scb" / "web_export" / "befolkning.csv"
 GROUPS = fixtures_dir() / "kolada" / "rkolada_sysdata" / "rkolada_v3_2026-03-23_municipality_groups.json"
-NETWORKS = Path(__file__).resolve().parents[1] / "flows" / "reference" / "networks.yaml"
+NETWORKS = Path(__file__).resolve().parents[1] / "pipeline" / "reference" / "networks.yaml"
 
 
 def scb_population() -> dict[str, tuple[str, int]]:

@@ -7,8 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from fakes.kolada.server import ReplayServer
-from flows.config import Paths
-from flows.load import LoadSummary, load_fetch
+from pipeline.kolada import load_fetch
+from pipeline.summary import LoadSummary
+from settings.config import Paths
 from sources.kolada.client import KoladaClient
 from sources.kolada.rawstore import kolada_store
 from sources.kolada.settings import KoladaSettings

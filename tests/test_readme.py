@@ -6,7 +6,10 @@ import re
 
 from sources.fixtures import REPO_ROOT
 
-LAYERS = ("sources", "fakes", "schemas", "transforms", "warehouse", "flows")
+LAYERS = (
+    *("models", "settings", "sources", "fakes", "schemas", "transforms"),
+    *("warehouse", "pipeline", "presentation", "flows"),
+)
 
 
 def test_every_environment_variable_is_documented() -> None:

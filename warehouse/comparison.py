@@ -12,7 +12,7 @@ Three models under models/mart, built by warehouse.marts in dependency order:
 - area_summary.sql: Öppna jämförelser factors answered and positive per kommun, area and year.
 
 The read side of these marts is warehouse.comparison_query; this module holds no SQL, but
-flows.reference imports it (it once registered the marts), so it stays as their documentation.
+pipeline.reference imports it (it once registered the marts), so it stays as their documentation.
 """
 
 from __future__ import annotations

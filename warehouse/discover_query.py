@@ -41,7 +41,7 @@ def catalogue_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 
 def catalogue_frames(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(core.kpi ids and operating areas, core.kpi_group_member): what flows.scope.resolve_kpis reads."""
+    """(core.kpi ids and operating areas, core.kpi_group_member): what pipeline.scope.resolve_kpis reads."""
     kpis = con.sql(
         "SELECT kpi_id, operating_area FROM core.kpi WHERE valid_to IS NULL AND NOT is_deleted"
     ).pl()

@@ -25,6 +25,7 @@ from warehouse.quarantine import QUARANTINE_FRAME_SCHEMA
 
 STAGE = "_jamfor_staged_values"
 _BATCH = "_jamfor_value_batch"
+_CHANGED = "_jamfor_changed_values"
 ORDINAL = "_ord"
 # what validate_split compares for exact duplicates: everything but provenance and the derived flag
 IGNORED_IN_COMPARE = ("fetched_at", "is_preliminary")
@@ -121,6 +122,23 @@ class ValueStage:
             )
         finally:
             self.con.execute(f"DROP TABLE IF EXISTS {STAGE}")
+
+
+def merge_changed(
+    con: duckdb.DuckDBPyConnection, changed: pl.DataFrame, *, rows_in: int, run_id: str, as_of: datetime
+) -> MergeStats:
+    """An incremental merge of `changed`, the rows of a stage (made in another connection, e.g. on the
+    read-only published file) that differ from their current versions; `rows_in` counts the whole stage.
+
+    The unchanged rows are counted, not sent: an incremental merge writes nothing for them.
+    """
+    con.register(_CHANGED, changed)
+    try:
+        return history.merge_values_from(
+            con, _CHANGED, rows_in=rows_in, run_id=run_id, as_of=as_of, scope=None
+        )
+    finally:
+        con.unregister(_CHANGED)
 
 
 def _on_key(left: str, right: str) -> str:

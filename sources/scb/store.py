@@ -2,7 +2,7 @@
 
 Layout: `<root>/raw/scb/<fetch_id>/<table>-<nnnn>.json` plus `manifest.ndjson` (one line per answer:
 url, fetched_at, status, sha256 of the body, the request body and the file name). The answer files
-are what `jamfor load files` (flows.files) loads, so a fetch and a downloaded file take the same path
+are what `jamfor load files` (pipeline.files) loads, so a fetch and a downloaded file take the same path
 into the warehouse, and an answer identical to one already loaded is skipped by its content hash.
 """
 

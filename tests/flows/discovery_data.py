@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flows.config import Paths
-from flows.scope import load_scope
+from pipeline.scope import load_scope
+from settings.config import Paths
 from tests.replay_load import CATALOGUES, fetch_and_load
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from flows import runlog
 from flows.cli import main
-from flows.config import Paths
+from settings import runlog
+from settings.config import Paths
 from warehouse import marts, runs
 from warehouse.history import merge_values, transaction
 from warehouse.publish import building

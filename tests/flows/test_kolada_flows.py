@@ -15,8 +15,8 @@ import pytest
 
 from fakes.kolada.server import ReplayServer
 from flows import kolada_flows
-from flows.config import Paths
-from flows.scope import load_scope
+from pipeline.scope import load_scope
+from settings.config import Paths
 from warehouse import checks
 from warehouse.publish import WarehouseLocked, connect_readonly, writer_lock
 

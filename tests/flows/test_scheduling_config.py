@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from flows.cli import main
-from flows.config import DEPLOYMENT_LOCK_WAIT_S, lock_wait_seconds
 from flows.deployments import WORKER_NAME, Schedules, deploy_settings
+from settings.config import DEPLOYMENT_LOCK_WAIT_S, lock_wait_seconds
 from sources.fixtures import REPO_ROOT
 from warehouse.publish import WarehouseLocked, writer_lock
 

@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from flows.cli import main
-from flows.files import load_files
+from pipeline.files import load_files
 from tests.monthly_data import BISTAND_PAGE, INRIKES, NETWORK_CSV, with_units
 
 

@@ -168,7 +168,7 @@ def test_peers_lists_every_set_with_its_members(warehouse: Path, capsys) -> None
 
 def test_scope_add_remove_feeds_the_scheduled_default_scope(warehouse: Path, tmp_path: Path, capsys) -> None:
     from flows.kolada_flows import _request
-    from flows.scope import SCOPES_DIR, load_scope
+    from pipeline.scope import SCOPES_DIR, load_scope
 
     common = ["--warehouse", str(warehouse), "--data-dir", str(tmp_path)]
     code, out, _ = run(["scope", "show", *common], capsys)
@@ -193,7 +193,7 @@ def test_scope_add_remove_feeds_the_scheduled_default_scope(warehouse: Path, tmp
 
 
 def test_scope_file_from_the_environment(warehouse: Path, tmp_path: Path, monkeypatch, capsys) -> None:
-    from flows.scope import load_scope
+    from pipeline.scope import load_scope
 
     target = tmp_path / "config" / "jamfor-scope.yaml"
     monkeypatch.setenv("JAMFOR_SCOPE_FILE", str(target))
@@ -226,8 +226,8 @@ def test_unknown_kpi_ids_stop_scope_fetch_and_load(
 
 def test_a_load_stops_on_kpi_ids_the_fetched_catalogue_lacks(warehouse: Path) -> None:
     """No published catalogue yet: the flow checks --kpi ids against the catalogue it just fetched."""
-    from flows.scope import Scope, ScopeError, load_scope, with_overrides
     from flows.tasks import resolve_scope
+    from pipeline.scope import Scope, ScopeError, load_scope, with_overrides
 
     fetch_dir = warehouse.parent / "raw" / "kolada" / "demo"  # the real catalogue pages of the load
     adhoc = with_overrides(load_scope("demo"), kpis="N31807,U99998")

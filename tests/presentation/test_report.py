@@ -20,10 +20,10 @@ from jsonschema import ValidationError
 from rich.console import Console
 
 from flows.cli import main
-from flows.config import Paths
 from presentation import report_charts as charts
 from presentation.report import render_svg, write_demo_report
 from presentation.report_template import number
+from settings.config import Paths
 from tests import comparison_data as data
 from warehouse.comparison_query import ComparisonFilter
 from warehouse.publish import building

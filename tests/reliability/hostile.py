@@ -15,7 +15,7 @@ import pytest
 
 import sources.http
 from fakes.kolada.server import ReplayServer
-from flows.config import Paths
+from settings.config import Paths
 from sources.kolada.settings import KoladaSettings
 
 from .support import REPO_ROOT, FrozenDatetime, fetch, load

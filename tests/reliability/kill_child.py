@@ -27,8 +27,8 @@ import sources.http
 import warehouse.history
 import warehouse.marts
 import warehouse.publish
-from flows import load as load_module
-from flows.config import Paths
+from pipeline import kolada as load_module
+from settings.config import Paths
 from sources.kolada.settings import KoladaSettings
 
 from .support import FrozenDatetime, fetch, load

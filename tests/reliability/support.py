@@ -16,9 +16,10 @@ from typing import Any
 
 import polars as pl
 
-from flows.config import Paths
-from flows.load import LoadSummary, load_fetch
-from flows.scope import load_scope
+from pipeline.kolada import load_fetch
+from pipeline.scope import load_scope
+from pipeline.summary import LoadSummary
+from settings.config import Paths
 from sources.kolada.client import KoladaClient
 from sources.kolada.rawstore import kolada_store
 from sources.kolada.settings import KoladaSettings

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from fakes.kolada.server import ReplayServer
-from flows.config import Paths
+from settings.config import Paths
 from sources.kolada.settings import KoladaSettings
 
 from ..duckdb_cli import cli_version, duckdb_cli

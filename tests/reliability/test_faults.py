@@ -17,7 +17,7 @@ import pytest
 import sources.http
 from fakes.kolada.faults import ALL_FAULTS
 from fakes.kolada.server import ReplayServer
-from flows.config import Paths
+from settings.config import Paths
 from sources.kolada.settings import KoladaSettings
 
 from .support import FrozenDatetime, expected_values, fetch, hashes, integrity, load, query, value_mismatches

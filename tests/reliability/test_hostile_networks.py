@@ -19,7 +19,7 @@ import polars as pl
 import pytest
 
 from flows.cli import main
-from flows.config import Paths
+from settings.config import Paths
 
 from .support import hashes, load, query
 

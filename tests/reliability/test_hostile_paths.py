@@ -14,9 +14,9 @@ import pytest
 import yaml
 
 from fakes.kolada.server import ReplayServer
-from flows import runlog
 from flows.cli import main
-from flows.config import Paths
+from settings import runlog
+from settings.config import Paths
 from warehouse.publish import WarehouseLockError
 
 from .hostile import VICTIM_TEXT, Sandbox, load_seed

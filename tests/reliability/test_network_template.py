@@ -13,11 +13,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from flows import runlog
 from flows.cli import main
-from flows.config import Paths
-from flows.files import load_inbox
+from pipeline.files import load_inbox
 from presentation.file_report import REASONS_SHOWN
+from settings import runlog
+from settings.config import Paths
 
 from .support import hashes, query
 

@@ -4,7 +4,7 @@ Found by the bad-input corpus: in a full refresh every current value the valid f
 tombstone, so one quarantined record (say "12,5" with a decimal comma) deleted the previous, good value
 of its key; a KPI with a mojibake title tombstoned the KPI. ValueScope.keep_items with
 quarantined_items (transforms.kolada.values), and merge_dimension(keep_keys=...) with the quarantine's
-natural keys fix that; flows/load.py still has to pass them (reported to the lead).
+natural keys fix that; pipeline/kolada.py still has to pass them (reported to the lead).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import polars as pl
 import pytest
 
 from flows.cli import main
-from flows.config import Paths
-from flows.load import load_fetch
+from pipeline.kolada import load_fetch
+from settings.config import Paths
 from sources.kolada.rawstore import kolada_store
 from tests.kolada_pages import metadata_pages, pages_from_records
 from transforms.kolada.kpi import kpi_dimension

@@ -24,7 +24,7 @@ import pytest
 
 import sources.http
 from fakes.kolada.server import ReplayServer
-from flows.config import Paths
+from settings.config import Paths
 from sources.kolada.settings import KoladaSettings
 
 from .reader_child import COUNTS_SQL

@@ -49,7 +49,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("warehouse/history.py", "keys"): "quote()d spec key columns",
     ("warehouse/history.py", "VALUES_TABLE"): "constant",
     ("warehouse/history.py", "natural_key"): "concat_ws of quote()d key columns checked against the spec",
-    # the read-only "would this change anything" checks (flows/nochange.py) reuse the merges' fragments
+    # the read-only "would this change anything" checks (warehouse/nochange.py) reuse the merges' fragments
     ("warehouse/history.py", "_on(VALUE_KEY, 'h', 'i')"): "quote()d constant key columns",
     ("warehouse/history.py", "_distinct(VALUE_COMPARED)"): "quote()d constant value columns",
     (
@@ -85,6 +85,11 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("warehouse/runs.py", "path_expr"): "one of two constant expressions",
     ("warehouse/runs.py", "_MANIFEST"): "constant name of the registered frame",
     ("warehouse/status.py", "t.qualified"): "spec table name as a string literal (from models.catalogue)",
+    ("warehouse/nochange.py", "STAGE"): "constant temp table name (warehouse.staging)",
+    (
+        "warehouse/nochange.py",
+        "name",
+    ): "a DuckDB setting name: the constant keys of settings.config.Tuning.duckdb_config or temp_directory",
     # values staged batch by batch (all names are module constants or quote()d contract columns)
     ("warehouse/staging.py", "STAGE"): "constant temp table name",
     ("warehouse/staging.py", "_BATCH"): "constant name of the registered frame",

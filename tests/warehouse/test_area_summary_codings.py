@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.reference import apply_reference
+from pipeline.reference import apply_reference
 from tests import comparison_data as data
 from warehouse import marts
 from warehouse.ddl import ensure_schema

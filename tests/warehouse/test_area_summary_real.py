@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from flows.cli import main
-from flows.config import Paths
-from flows.reference import apply_reference
+from pipeline.reference import apply_reference
+from settings.config import Paths
 from sources.fixtures import fixtures_dir
 from tests.replay_load import fetch_and_load
 from warehouse import marts

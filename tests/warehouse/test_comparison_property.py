@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flows.reference import apply_reference
+from pipeline.reference import apply_reference
 from tests import comparison_data as data
 from warehouse import history, marts
 from warehouse.ddl import ensure_schema

@@ -15,9 +15,9 @@ import polars as pl
 import pytest
 
 from fakes.kolada.server import ReplayServer
-from flows.config import Paths
-from flows.load import load_fetch
-from flows.reference import apply_reference
+from pipeline.kolada import load_fetch
+from pipeline.reference import apply_reference
+from settings.config import Paths
 from sources.kolada.client import KoladaClient
 from sources.kolada.rawstore import kolada_store, read_pages
 from sources.kolada.settings import KoladaSettings

@@ -15,7 +15,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from flows.files import load_files
+from pipeline.files import load_files
 from tests.monthly_data import BISTAND_MEASURE, BISTAND_PAGE, INRIKES, NETWORK_CSV, with_units
 from warehouse import marts
 from warehouse.publish import building

@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.files import load_files
 from models.catalogue import SCHEMA_VERSION
+from pipeline.files import load_files
 from tests import comparison_data as data
 from warehouse.ddl import ensure_schema
 from warehouse.publish import connect_readonly

@@ -1,7 +1,7 @@
 """Ordered matching rules over KPI metadata: the first rule whose conditions all hold decides.
 
 Used for the direction of a KPI and for the Liknande kommuner area it maps to, so both are
-configured the same way in flows/reference/*.yaml and each decision names the rule that made it.
+configured the same way in pipeline/reference/*.yaml and each decision names the rule that made it.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The bad-input corpus: per source a table of cases (input -> expected outcome) and a runner.
 
-"files" covers the delivered-file sources (SCB and Socialstyrelsen exports) through flows.files.
+"files" covers the delivered-file sources (SCB and Socialstyrelsen exports) through pipeline.files.
 To add a source (an SCB API fetch, network files ...): write `badinput/<source>.py` with `CASES`
 (a list of corpus.Case) and a runner class (corpus.Runner: `run(case, workdir) -> Observed`), then add
 both to `SOURCES` below. tests/reliability/test_bad_input.py runs every case of every source.

@@ -1,7 +1,7 @@
 """Delivered-file bad-input cases (SCB and Socialstyrelsen exports) and their runner.
 
 A case is a file: its name and the bytes an edit makes from a real fixture file. The runner writes it
-into a fresh inbox and loads it with flows.files.load_files onto a copy of a published baseline
+into a fresh inbox and loads it with pipeline.files.load_files onto a copy of a published baseline
 warehouse (the Socialstyrelsen CSV export, loaded once). load_files reports per file; rows in = loaded
 + quarantined is checked per file and in the run ledger, quarantined rows against meta.quarantine.
 """
@@ -12,7 +12,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from flows.files import FilesLoadError, load_files
+from pipeline.files import FilesLoadError, load_files
 from presentation.file_report import FileOutcome
 from sources.fixtures import fixtures_dir
 from warehouse.publish import connect_readonly
@@ -88,7 +88,7 @@ CASES = [
 
 
 class FilesRunner:
-    """Loads each case file with flows.files.load_files onto a copy of a published baseline warehouse."""
+    """Loads each case file with pipeline.files.load_files onto a copy of a published baseline warehouse."""
 
     def __init__(self, replay_base_url: str, workdir: Path) -> None:
         self.workdir = workdir

@@ -2,7 +2,7 @@
 
 The baseline answers are real v3 items taken from the replay server (two KPIs, every unit, one year,
 small metadata catalogues). A case edits them (kolada_fields, kolada_pages); the run fetches them with
-the real KoladaClient and loads them with flows.load.load_fetch onto a copy of the published baseline.
+the real KoladaClient and loads them with pipeline.kolada.load_fetch onto a copy of the published baseline.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 import requests
 
 from fakes.kolada import Page, Raw, ReplayServer, Routes
-from flows.config import Paths
-from flows.load import load_fetch
+from pipeline.kolada import load_fetch
+from settings.config import Paths
 from sources.http import SourceHTTPError
 from sources.kolada.client import KoladaClient
 from sources.kolada.rawstore import kolada_store

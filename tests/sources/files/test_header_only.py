@@ -10,14 +10,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from flows.files import FilesLoadError, load_files
+from pipeline.files import FilesLoadError, load_files
 from sources.files import FileFormatError, read_delivery
 from sources.fixtures import REPO_ROOT, fixtures_dir
 
 FX = fixtures_dir()
 BEFOLKNING = FX / "scb/web_export/befolkning.csv"  # ISO-8859-1, CRLF
 SDB_EXPORT = FX / "socialstyrelsen/sdb_web/Statistikdatabasen_10_antibiotics.csv"
-TEMPLATE = REPO_ROOT / "flows/reference/network_template.csv"  # shipped: the header line only
+TEMPLATE = REPO_ROOT / "pipeline/reference/network_template.csv"  # shipped: the header line only
 
 
 def _header(path: Path) -> bytes:

@@ -10,7 +10,7 @@ import pytest
 from sources.files import FileFormatError, read_delivery
 from sources.fixtures import REPO_ROOT
 
-TEMPLATE = REPO_ROOT / "flows/reference/network_template.csv"
+TEMPLATE = REPO_ROOT / "pipeline/reference/network_template.csv"
 
 
 def _csv(tmp_path: Path, text: str, name: str = "net.csv") -> Path:

@@ -7,7 +7,7 @@ import json
 import polars as pl
 import pytest
 
-from flows.reference.config import ReferenceFiles, read_oj_areas
+from pipeline.reference.config import ReferenceFiles, read_oj_areas
 from sources.fixtures import fixtures_dir
 from tests.kolada_pages import fixture_records
 from transforms.comparison.codings import CODING_PATTERN, parse_codings, read_segments

@@ -1,4 +1,4 @@
-"""The bundled direction rules (flows/reference/directions.yaml) on real titles of the 6,099-KPI catalogue.
+"""The bundled direction rules (pipeline/reference/directions.yaml) on real titles of the 6,099-KPI catalogue.
 
 Each rule has examples it decides and real titles it must leave to another rule (or to unknown);
 titles and metadata are read from the v3 catalogue fixture by KPI id, never retyped.
@@ -12,7 +12,7 @@ from functools import cache
 import polars as pl
 import pytest
 
-from flows.reference.config import ReferenceFiles, read_directions
+from pipeline.reference.config import ReferenceFiles, read_directions
 from sources.fixtures import fixtures_dir
 from transforms.comparison.directions import derive_directions
 

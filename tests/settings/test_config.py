@@ -1,10 +1,10 @@
-"""flows.config: JAMFOR_* memory and batching settings, the outdated-value threshold, and their errors."""
+"""settings.config: JAMFOR_* memory and batching settings, the outdated-value threshold, and their errors."""
 
 from __future__ import annotations
 
 import pytest
 
-from flows.config import Tuning, outdated_years
+from settings.config import Tuning, outdated_years
 
 
 def test_defaults_bound_memory(monkeypatch: pytest.MonkeyPatch) -> None:

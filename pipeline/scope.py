@@ -11,8 +11,8 @@ from pathlib import Path
 import polars as pl
 import yaml
 
-from flows.config import Paths
 from schemas.ids import KPI_ID_RE, YEAR_MAX, YEAR_MIN, ScopeError
+from settings.config import Paths
 
 SCOPES_DIR = Path(__file__).parent / "scopes"
 DEFAULT = "default"

@@ -8,7 +8,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from flows.reference import (
+from pipeline.reference import (
     NetworkError,
     ReferenceConfigError,
     ReferenceFiles,

@@ -41,7 +41,7 @@ class ReferenceFiles:
 
     @classmethod
     def from_env(cls, **overrides: Path | None) -> ReferenceFiles:
-        """Explicit paths, else JAMFOR_*_FILE, else the files bundled in flows/reference/."""
+        """Explicit paths, else JAMFOR_*_FILE, else the files bundled in pipeline/reference/."""
         paths = {}
         for key, (variable, name) in FILES.items():
             given = overrides.get(key) or os.environ.get(variable)

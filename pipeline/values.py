@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
 import polars as pl
 
 from schemas.validate import DUPLICATE_KEY, EXACT_DUPLICATE
@@ -19,10 +19,12 @@ from sources.kolada.rawstore import iter_pages
 from sources.rawstore import PAGES_SCHEMA
 from transforms.kolada.pages import SOURCE
 from transforms.kolada.values import flatten_values, quarantined_items
-from warehouse import history
 from warehouse.history import MergeStats, ValueScope
 from warehouse.quarantine import QUARANTINE_FRAME_SCHEMA
-from warehouse.staging import Reasons, ValueStage
+from warehouse.staging import Reasons, ValueStage, merge_changed
+
+if TYPE_CHECKING:  # a DuckDB connection only ever passes through pipeline/
+    from warehouse.load import Connection
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ class StagedValues:
 
 
 def stage_values(
-    con: duckdb.DuckDBPyConnection, fetch_dir: Path, kpi_meta: pl.DataFrame | None, *, pages_per_batch: int
+    con: Connection, fetch_dir: Path, kpi_meta: pl.DataFrame | None, *, pages_per_batch: int
 ) -> StagedValues:
     """Flatten, validate and stage the fetch's /data pages in batches in `con`'s temp table; quarantine
     keys repeated across batches. Writes nothing but the session's temp table (works read-only)."""
@@ -88,7 +90,7 @@ def stage_values(
 
 
 def load_values(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     fetch_dir: Path,
     kpi_meta: pl.DataFrame | None,
     *,
@@ -110,7 +112,7 @@ def load_values(
 
 
 def merge_changed_values(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     staged: StagedValues,
     changed: pl.DataFrame,
     *,
@@ -119,14 +121,6 @@ def merge_changed_values(
 ) -> ValuesLoaded:
     """An incremental merge of `changed`, the rows of `staged` (staged in another connection, e.g. on
     the read-only published file) that differ from their current versions: what `load_values` with no
-    value scope would write, without transforming the pages twice. The unchanged rows are counted, not
-    sent (an incremental merge writes nothing for them)."""
-    name = "_jamfor_changed_values"
-    con.register(name, changed)
-    try:
-        stats = history.merge_values_from(
-            con, name, rows_in=staged.stage.rows, run_id=run_id, as_of=as_of, scope=None
-        )
-    finally:
-        con.unregister(name)
+    value scope would write, without transforming the pages twice."""
+    stats = merge_changed(con, changed, rows_in=staged.stage.rows, run_id=run_id, as_of=as_of)
     return ValuesLoaded(stats, staged.quarantine, staged.rows_in, staged.manifest, staged.stage.batches)

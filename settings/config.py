@@ -1,4 +1,4 @@
-"""Runtime configuration of flows and the CLI, read from JAMFOR_* environment variables."""
+"""Runtime settings of the loads and the CLI, read from JAMFOR_* environment variables."""
 
 from __future__ import annotations
 
@@ -35,20 +35,6 @@ class Paths:
         base = Path(data_dir) if data_dir else _env_path("JAMFOR_DATA_DIR", Path("data"))
         wh = Path(warehouse) if warehouse else _env_path("JAMFOR_WAREHOUSE", base / "jamfor.duckdb")
         return cls(data_dir=base, warehouse=wh)
-
-
-def prefect_defaults() -> None:
-    """Set Prefect defaults for jamfor's commands, unless the user configured them.
-
-    Telemetry is off: the temporary server's analytics write races its own SQLite migrations and
-    prints a 'database is locked' traceback on a fresh PREFECT_HOME, and the SDK's usage events
-    (DO_NOT_TRACK) are not ours to send. README "Scheduling" says how to keep a server you start
-    yourself quiet too.
-    """
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    # the temporary server gets 20 s to start by default, which a busy 2-core machine can miss
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 
 
 def outdated_years() -> int:

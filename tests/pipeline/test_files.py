@@ -13,7 +13,7 @@ import pytest
 
 from fakes.scb import PxWebReplay, fixture_json, pxweb_server
 from flows.cli import main
-from flows.files import FilesLoadError, fetch_scb, load_files, load_inbox
+from pipeline.files import FilesLoadError, fetch_scb, load_files, load_inbox
 from sources.fixtures import fixtures_dir
 
 FX = fixtures_dir()
@@ -288,15 +288,13 @@ def test_scb_fetch_then_load_matches_the_fixture(wh: Path, tmp_path: Path, pxweb
     assert again.count("skipped") == 4 and again.run_id is None  # same answers, same bytes
 
 
-def test_flow_wrapper_and_footnotes_in_the_ledger(wh: Path) -> None:
-    from flows.files import load_files_flow
-
-    result = load_files_flow.fn([str(HTML)], warehouse=str(wh))
-    assert result["run_id"] and "1 loaded" in result["report"]
-    assert "footnotes kept in meta.loaded_file.coverage" in result["report"]
+def test_footnotes_in_the_ledger(wh: Path) -> None:
+    report = load_files([str(HTML)], warehouse=str(wh))
+    assert report.run_id and "1 loaded" in report.format()
+    assert "footnotes kept in meta.loaded_file.coverage" in report.format()
     (coverage,) = sql(wh, "SELECT coverage FROM meta.loaded_file")[0]
     assert '"n_regions": 291' in coverage and "Augusti 2017: Ingen skattning" in coverage
-    assert load_files_flow.fn([str(HTML)], warehouse=str(wh))["run_id"] is None
+    assert load_files([str(HTML)], warehouse=str(wh)).run_id is None
 
 
 def test_cli_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

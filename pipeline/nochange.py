@@ -3,9 +3,10 @@
 A monthly run whose fetch says nothing new should not copy, checkpoint, fsync and rename a file of
 gigabytes to publish the same data. `check` reads the published file read-only (the caller holds the
 writer lock, so no load can replace it meanwhile) and compares the fetch with what is current there,
-with the merges' own predicates (warehouse.history): the dimension snapshots (changed, new and vanished
-rows), the values (new keys and changed rows; an incremental load infers no deletions), the reference
-tables the files would produce, the marts, the schema and the storage version. The values it staged
+with the merges' own predicates (warehouse.history, run by warehouse.nochange): the dimension
+snapshots (changed, new and vanished rows), the values (new keys and changed rows; an incremental load
+infers no deletions), the reference tables the files would produce, the marts, the schema and the
+storage version. The values it staged
 for the comparison are handed to the build when something did change, so the pages are not read twice.
 
 Rules (docs: bench/README.md, "No-change monthly"):
@@ -21,21 +22,16 @@ Rules (docs: bench/README.md, "No-change monthly"):
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
-from flows.load_values import StagedValues, stage_values
-from flows.reference import ReferenceFiles, reference_frames
-from warehouse import history, marts, runs, storage
-from warehouse.ddl import schema_behind
-from warehouse.publish import READ_ALIAS, connect_readonly
+from pipeline.reference import ReferenceFiles, reference_frames
+from pipeline.values import StagedValues, stage_values
+from warehouse import nochange as wh_check
 from warehouse.reference import differing, read_inputs
-from warehouse.staging import STAGE
 
 
 @dataclass
@@ -65,43 +61,17 @@ def check(
     dimension_rows = {table: frame.height for table, (frame, _) in dimensions.items()}
     if quarantined:
         return Check(f"{quarantined} metadata rows quarantined", dimension_rows)
-    spill = warehouse.with_name(f"{warehouse.name}.build-{run_id}.check.tmp")
-    con = connect_readonly(warehouse)
-    try:
-        for name, value in {**duckdb_config, "temp_directory": str(spill)}.items():
-            con.execute(f"SET {name} = $value", {"value": value})  # names come from Tuning, not users
-        reason = _state_change(con, watermark)
-        for table, (frame, keys) in dimensions.items():
-            if reason is None and history.dimension_changes(con, table, frame, key_cols=keys):
-                reason = f"{table} changed"
+    with wh_check.published_session(warehouse, run_id=run_id, config=duckdb_config) as con:
+        reason = wh_check.state_change(con, watermark) or wh_check.dimension_change(con, dimensions)
         if reason is None:
             changed_refs = differing(con, reference_frames(read_inputs(con), ReferenceFiles.from_env()))
             reason = f"reference tables changed: {', '.join(changed_refs)}" if changed_refs else None
         if reason is not None:
             return Check(reason, dimension_rows)
         values = stage_values(con, fetch_dir, kpi_meta, pages_per_batch=pages_per_batch)
-        changed = con.sql(history.changed_values_sql(STAGE)).pl()
-        con.execute(f"DROP TABLE IF EXISTS {STAGE}")
-        if values.quarantine.height:
-            reason = f"{values.quarantine.height} values quarantined"
-        elif changed.height:
-            reason = f"{changed.height} values new or changed"
-        return Check(reason, dimension_rows, values, changed)
-    finally:
-        con.close()
-        shutil.rmtree(spill, ignore_errors=True)
-
-
-def _state_change(con: duckdb.DuckDBPyConnection, watermark: tuple[str, date] | None) -> str | None:
-    """What the build would change beyond the fetch's rows: schema, storage, marts, a first watermark."""
-    behind = schema_behind(con)
-    if behind is not None:
-        return behind
-    if storage.attached_version(con, READ_ALIAS) != storage.STORAGE_VERSION:
-        return f"storage version -> {storage.STORAGE_VERSION}"
-    missing = marts.missing(con)
-    if missing:
-        return f"marts missing: {', '.join(m.table for m in missing)}"
-    if watermark is not None and runs.get_watermark(con, "kolada", watermark[0]) is None:
-        return f"first watermark of scope {watermark[0]}"
-    return None
+        changed = wh_check.changed_staged_values(con)
+    if values.quarantine.height:
+        reason = f"{values.quarantine.height} values quarantined"
+    elif changed.height:
+        reason = f"{changed.height} values new or changed"
+    return Check(reason, dimension_rows, values, changed)

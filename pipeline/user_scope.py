@@ -1,7 +1,7 @@
 """The user's own default scope file (`jamfor scope add|remove|show`) and the check of KPI ids
 against the catalogue.
 
-The file lives outside the repository (flows.scope.user_scope_file). The first change copies the
+The file lives outside the repository (pipeline.scope.user_scope_file). The first change copies the
 bundled default scope into it; from then on the scheduled yearly and monthly loads (scope "default")
 read it instead. Explicit KPIs go under `kpis`; removing a KPI that an operating area or KPI group
 selects puts it under `exclude_kpis`.
@@ -15,11 +15,11 @@ from pathlib import Path
 
 import yaml
 
-from flows.scope import DEFAULT, SCOPES_DIR, Scope, ScopeError, load_scope, resolve_kpis, user_scope_file
+from pipeline.scope import DEFAULT, SCOPES_DIR, Scope, ScopeError, load_scope, resolve_kpis, user_scope_file
 
 HEADER = (
     "# jamfor's default scope, kept by `jamfor scope add|remove`: the scheduled yearly and monthly\n"
-    "# loads read this file instead of flows/scopes/default.yaml while it exists (delete it to go back).\n"
+    "# loads read this file instead of pipeline/scopes/default.yaml while it exists (delete it to go back).\n"
 )
 
 

@@ -13,8 +13,8 @@ import duckdb
 import pytest
 
 from fakes.kolada.server import ReplayServer
-from flows.config import Paths, Tuning
-from flows.load import load_fetch
+from pipeline.kolada import load_fetch
+from settings.config import Paths, Tuning
 from sources.kolada.client import KoladaClient
 from sources.kolada.rawstore import kolada_store
 from sources.kolada.settings import KoladaSettings
@@ -282,6 +282,6 @@ def test_a_read_write_opener_of_the_published_file_means_build_not_skip(
     def held(*args, **kwargs):
         raise WarehouseHeldReadWrite(paths.warehouse, "Conflicting lock is held in /usr/bin/x (PID 12)")
 
-    monkeypatch.setattr("flows.nochange.check", held)
+    monkeypatch.setattr("pipeline.nochange.check", held)
     again = load_fetch(paths, clean, run_id="r2", as_of=datetime(2026, 11, 2, tzinfo=UTC), **common)
     assert again.published and "check" not in again.steps_s and again.unchanged == again.rows_loaded

@@ -7,7 +7,15 @@ from datetime import date
 import polars as pl
 import pytest
 
-from flows.scope import Scope, ScopeError, load_scope, parse_kpis, parse_years, resolve_kpis, with_overrides
+from pipeline.scope import (
+    Scope,
+    ScopeError,
+    load_scope,
+    parse_kpis,
+    parse_years,
+    resolve_kpis,
+    with_overrides,
+)
 
 
 def test_years_forms() -> None:

@@ -1,6 +1,6 @@
 """How many KPIs of a scope each direction rule decides, and the share left unknown.
 
-`python -m flows.reference.coverage --warehouse data/jamfor.duckdb --scope default` reads the KPI
+`python -m pipeline.reference.coverage --warehouse data/jamfor.duckdb --scope default` reads the KPI
 catalogue and KPI groups from a warehouse (read-only; any load fetches all metadata, `make demo`
 too), applies the directions file (JAMFOR_DIRECTIONS_FILE or the bundled one) and prints one line per
 rule, then the unknowns.
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import polars as pl
 
-from flows.reference.config import ReferenceFiles, read_directions
-from flows.scope import ScopeError, load_scope, resolve_kpis
+from pipeline.reference.config import ReferenceFiles, read_directions
+from pipeline.scope import ScopeError, load_scope, resolve_kpis
 from transforms.comparison.directions import derive_directions
 from warehouse.publish import connect_readonly
 from warehouse.reference import ReferenceInputs, read_inputs
@@ -39,7 +39,7 @@ def direction_coverage(inputs: ReferenceInputs, scope_name: str, directions_file
 
 def main(argv: list[str] | None = None) -> int:
     """Print the rule counts and the unknown share; exit 2 with one line on a bad scope or warehouse."""
-    parser = argparse.ArgumentParser(prog="python -m flows.reference.coverage", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m pipeline.reference.coverage", description=__doc__)
     parser.add_argument("--warehouse", type=Path, default=Path("data/jamfor.duckdb"))
     parser.add_argument("--scope", default="default")
     args = parser.parse_args(argv)

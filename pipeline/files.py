@@ -1,34 +1,36 @@
 """`jamfor load files PATH...` and the inbox: load delivered files of any supported kind, once each.
 
 For each file: read and recognise it (sources.files), transform and validate it (transforms.files),
-then, in one build/publish for the whole batch (writer lock, run ledger, quarantine, marts), merge it
-into its core table and record it in meta.loaded_file. A file whose content hash is already recorded
-is skipped; a file with the same logical key (kind, target, measures, periods, regions) as a recorded
-one but another hash is a corrected re-delivery: it supersedes the earlier one (see
-warehouse.registers). Files are merged in the order given, each with its own version timestamp.
+then, in one build/publish for the whole batch (pipeline.skeleton: writer lock, one transaction, run
+ledger, quarantine, mart refresh), merge it into its core table and record it in meta.loaded_file. A
+file whose content hash is already recorded is skipped; a file with the same logical key (kind, target,
+measures, periods, regions) as a recorded one but another hash is a corrected re-delivery: it
+supersedes the earlier one (see warehouse.registers). Files are merged in the order given, each with its
+own version timestamp.
 """
 
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
-from prefect import flow
 
-from flows import runlog
-from flows.config import Paths, lock_wait_seconds
-from flows.file_kinds import transform_delivery
-from flows.load import LoadSummary
-from flows.reference import network_members
+from pipeline.file_kinds import transform_delivery
+from pipeline.reference import network_members
+from pipeline.skeleton import Build, Run, build_and_publish, locked
+from pipeline.summary import LoadSummary
 from presentation.file_report import FileOutcome, FilesReport, logical_key
 from schemas.registers import KEYS
+from settings import runlog
+from settings.config import Paths, Tuning, lock_wait_seconds
 from sources.files import (
     FileFormatError,
     ParsedFile,
@@ -46,9 +48,12 @@ from sources.scb import scb_store as ResponseStore
 from transforms.files.network_owner import empty_networks
 from transforms.files.regions import build_reference
 from transforms.files.result import FileFrames
-from warehouse import marts, quarantine, runs
+from warehouse import quarantine
 from warehouse import registers as wh_files
-from warehouse.publish import building, connect_readonly, writer_lock
+from warehouse.load import published_files
+
+if TYPE_CHECKING:  # a DuckDB connection only ever passes through pipeline/
+    from warehouse.load import Connection
 
 FLOW_NAME = "load-files"
 
@@ -75,6 +80,7 @@ def load_files(
     run_id: str | None = None,
     lock_held: bool = False,
     lock_wait: float | None = None,
+    tuning: Tuning | None = None,
 ) -> FilesReport:
     """Load files into the warehouse (one publish); see the module docstring.
 
@@ -82,6 +88,7 @@ def load_files(
     on_error "report": unreadable files are reported as failed and the others still load.
     lock_held: the caller (e.g. a flow) already holds warehouse.publish.writer_lock for the warehouse.
     lock_wait: seconds to wait for another load's lock (None: JAMFOR_LOCK_WAIT, else at once).
+    tuning: DuckDB memory and threads of the build (None: settings.config.Tuning.from_env()).
     """
     if on_error not in ("raise", "report"):
         raise ValueError(f"on_error must be 'raise' or 'report', got {on_error!r}")
@@ -91,8 +98,9 @@ def load_files(
     record: dict[str, Any] = {"run_id": run_id, "flow": FLOW_NAME, "started_at": as_of.isoformat()}
     try:
         wait = lock_wait_seconds(lock_wait, in_deployment=False)
-        with nullcontext() if lock_held else writer_lock(where.warehouse, run_id=run_id, wait_s=wait):
-            report = _load_locked(where, [Path(p) for p in paths], run_id, as_of, on_error)
+        run = Run(where, run_id, FLOW_NAME, as_of, tuning or Tuning.from_env())
+        with locked(run, lock_held=lock_held, wait_s=wait):
+            report = _load_locked(run, [Path(p) for p in paths], on_error)
     except BaseException as exc:
         runlog.append_failure(where.run_log, record, exc)
         raise
@@ -105,7 +113,7 @@ def load_files(
     return report
 
 
-def _load_locked(where: Paths, paths: list[Path], run_id: str, as_of: datetime, on_error: str) -> FilesReport:
+def _load_locked(run: Run, paths: list[Path], on_error: str) -> FilesReport:
     report = FilesReport(run_id=None)
     raws: list[RawFile] = []
     for path in paths:
@@ -113,7 +121,7 @@ def _load_locked(where: Paths, paths: list[Path], run_id: str, as_of: datetime, 
             raws.append(read_raw(path))
         except FileFormatError as exc:
             report.files.append(FileOutcome(str(path), "failed", message=str(exc)))
-    known, kolada_units = _published_state(where.warehouse, [r.sha256 for r in raws])
+    known, kolada_units = published_files(run.paths.warehouse, [r.sha256 for r in raws])
     fresh: list[RawFile] = []
     first_seen: dict[str, str] = {}
     for raw in raws:
@@ -136,30 +144,11 @@ def _load_locked(where: Paths, paths: list[Path], run_id: str, as_of: datetime, 
             f"{len(failed)} of {len(paths)} files cannot be loaded, nothing written: {reasons}"
         )
     if prepared:
-        report.run_id = run_id
-        report.summary = _write(where, prepared, run_id, as_of, report)
+        report.run_id = run.run_id
+        report.summary = _write(run, prepared, report)
     order = {str(p): i for i, p in enumerate(paths)}
     report.files.sort(key=lambda f: order.get(f.path, len(order)))
     return report
-
-
-Known = dict[str, tuple[str, str, str]]
-
-
-def _published_state(warehouse: Path, hashes: list[str]) -> tuple[Known, pl.DataFrame]:
-    """Hashes already loaded and the Kolada units, read from the published file (if any)."""
-    if not warehouse.exists():
-        return {}, pl.DataFrame(schema={"municipality_id": pl.String, "name": pl.String, "kind": pl.String})
-    con = connect_readonly(warehouse)
-    try:
-        tables = {
-            r[0]
-            for r in con.execute("SELECT schema_name || '.' || table_name FROM duckdb_tables()").fetchall()
-        }
-        known = wh_files.loaded_files(con, hashes) if "meta.loaded_file" in tables else {}
-        return known, wh_files.municipality_reference(con)
-    finally:
-        con.close()
 
 
 def _prepare(raws: list[RawFile], kolada_units: pl.DataFrame, report: FilesReport) -> list[_Prepared]:
@@ -195,39 +184,51 @@ def _prepare(raws: list[RawFile], kolada_units: pl.DataFrame, report: FilesRepor
     return prepared
 
 
-def _write(
-    where: Paths, prepared: list[_Prepared], run_id: str, as_of: datetime, report: FilesReport
-) -> LoadSummary:
-    """Merge every prepared file in one build and publish it."""
-    summary = LoadSummary(run_id=run_id, flow=FLOW_NAME)
-    scope = {"files": [str(p.raw.path) for p in prepared]}
-    with building(where.warehouse, run_id=run_id, lock_held=True) as con:
-        runs.start_run(con, run_id=run_id, flow=FLOW_NAME, scope=scope, started_at=as_of)
-        for index, item in enumerate(prepared):
-            frames = item.frames
-            # each file gets its own version time, so history orders files of one batch as given
-            file_as_of = as_of + timedelta(microseconds=index)
-            previous = wh_files.current_deliveries(con, item.logical_key)
-            scope_cov = wh_files.Coverage(frames.identities, frames.periods, frames.municipalities)
-            stats = wh_files.merge_file(
-                con,
-                frames.target,
-                frames.valid,
-                key_cols=KEYS[frames.target],
-                run_id=run_id,
-                as_of=file_as_of,
-                supersedes=scope_cov if previous else None,
-            )
-            quarantine.record(con, frames.quarantine, run_id=run_id, quarantined_at=file_as_of)
-            summary.add(
-                f"{frames.target} <- {item.raw.name}", stats, frames.quarantine.height, rows_in=frames.rows_in
-            )
-            wh_files.record_file(con, _entry(item, run_id, file_as_of), supersedes=previous)
-            message = f"supersedes {', '.join(s[:12] for s in previous)}" if previous else ""
-            report.files.append(FileOutcome.loaded(str(item.raw.path), item.parsed.kind, frames, message))
-        summary.marts = marts.rebuild(con)
-        runs.finish_run(con, run_id, summary.counts(), status="completed", message=f"{len(prepared)} files")
+def _write(run: Run, prepared: list[_Prepared], report: FilesReport) -> LoadSummary:
+    """Merge every prepared file in one build and publish it (pipeline.skeleton)."""
+    summary = LoadSummary(run_id=run.run_id, flow=FLOW_NAME)
+    build = Build(
+        scope={"files": [str(p.raw.path) for p in prepared]},
+        merge=partial(_merge, run, prepared, report),
+        merged_step="files",
+        message=f"{len(prepared)} files",
+    )
+    build_and_publish(run, build, summary, time.perf_counter())
     return summary
+
+
+def _merge(
+    run: Run,
+    prepared: list[_Prepared],
+    report: FilesReport,
+    con: Connection,
+    summary: LoadSummary,
+    clock: float,
+) -> float:
+    """The file merge of the skeleton (inside its transaction): each file's rows, its quarantine and its
+    meta.loaded_file entry, superseding an earlier delivery of the same logical key."""
+    for index, item in enumerate(prepared):
+        frames = item.frames
+        # each file gets its own version time, so history orders files of one batch as given
+        file_as_of = run.as_of + timedelta(microseconds=index)
+        previous = wh_files.current_deliveries(con, item.logical_key)
+        scope_cov = wh_files.Coverage(frames.identities, frames.periods, frames.municipalities)
+        stats = wh_files.merge_file(
+            con,
+            frames.target,
+            frames.valid,
+            key_cols=KEYS[frames.target],
+            run_id=run.run_id,
+            as_of=file_as_of,
+            supersedes=scope_cov if previous else None,
+        )
+        quarantine.record(con, frames.quarantine, run_id=run.run_id, quarantined_at=file_as_of)
+        entity = f"{frames.target} <- {item.raw.name}"
+        summary.add(entity, stats, frames.quarantine.height, rows_in=frames.rows_in, table=frames.target)
+        wh_files.record_file(con, _entry(item, run.run_id, file_as_of), supersedes=previous)
+        message = f"supersedes {', '.join(s[:12] for s in previous)}" if previous else ""
+        report.files.append(FileOutcome.loaded(str(item.raw.path), item.parsed.kind, frames, message))
+    return clock
 
 
 def _entry(item: _Prepared, run_id: str, loaded_at: datetime) -> dict[str, object]:
@@ -295,10 +296,3 @@ def fetch_scb(
     else:
         fetched = client.data(table_id, selection)
     return load_files(fetched.files, warehouse=where.warehouse, data_dir=where.data_dir)
-
-
-@flow(name=FLOW_NAME)
-def load_files_flow(paths: list[str], warehouse: str | None = None, data_dir: str | None = None) -> dict:
-    """Prefect wrapper of load_files (for deployments); returns the report text and run id."""
-    report = load_files(paths, warehouse=warehouse, data_dir=data_dir)
-    return {"run_id": report.run_id, "report": report.format()}

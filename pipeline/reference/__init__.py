@@ -1,18 +1,20 @@
 """Reference data for the comparison tables: networks, KPI directions, peer areas and ÖJ factors.
 
-`apply_reference(con)` is called by a load inside its build, just before the marts are rebuilt: it
-reads the YAML files in this folder (or the JAMFOR_*_FILE overrides), validates them against the core
-dimensions just merged and replaces the core.ref_* tables. An unusable file fails the load with a
-one-line message naming the file and the entry.
+A Kolada load writes `reference_frames` inside its build, just before the marts are refreshed
+(pipeline.skeleton, warehouse.load.replace_reference): the YAML files in this folder (or the
+JAMFOR_*_FILE overrides) are read, validated against the core dimensions just merged, and replace the
+core.ref_* tables; `apply_reference(con)` does the same on any connection. An unusable file fails
+the load with a one-line message naming the file and the entry.
 """
 
 from __future__ import annotations
 
-import duckdb
+from typing import TYPE_CHECKING
+
 import polars as pl
 
 import warehouse.comparison  # noqa: F401 - registers the comparison marts with warehouse.marts
-from flows.reference.config import (
+from pipeline.reference.config import (
     ReferenceConfigError,
     ReferenceFiles,
     read_directions,
@@ -26,6 +28,9 @@ from transforms.comparison.networks import NetworkError, resolve_networks
 from transforms.comparison.peer_areas import kpi_peer_areas
 from transforms.files.network_owner import NETWORKS_SCHEMA, empty_networks
 from warehouse.reference import ReferenceInputs, read_inputs, write_reference
+
+if TYPE_CHECKING:  # a DuckDB connection only ever passes through pipeline/
+    from warehouse.load import Connection
 
 OJ_TITLE_PREFIX = "Öppna jämförelser - "
 
@@ -72,7 +77,7 @@ def reference_frames(inputs: ReferenceInputs, files: ReferenceFiles) -> dict[str
     }
 
 
-def apply_reference(con: duckdb.DuckDBPyConnection, files: ReferenceFiles | None = None) -> dict[str, int]:
+def apply_reference(con: Connection, files: ReferenceFiles | None = None) -> dict[str, int]:
     """Validate the reference files against the current dimensions and rewrite core.ref_*; rows per table."""
     frames = reference_frames(read_inputs(con), files or ReferenceFiles.from_env())
     return write_reference(con, frames)

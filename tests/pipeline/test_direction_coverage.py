@@ -7,10 +7,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from flows.reference import ReferenceFiles
-from flows.reference.coverage import direction_coverage, main
+from pipeline.reference import ReferenceFiles
+from pipeline.reference.coverage import direction_coverage, main
 from tests import comparison_data as data
-from tests.flows.test_reference import real_inputs  # noqa: F401 - the real dimensions fixture
+from tests.pipeline.test_reference import real_inputs  # noqa: F401 - the real dimensions fixture
 from warehouse.publish import building
 from warehouse.reference import ReferenceInputs
 
