@@ -21,9 +21,9 @@ from flows.tasks import (
     publish_report,
     resolve_scope,
 )
+from pipeline.file_report import FilesReport
 from pipeline.scope import Scope, load_scope, with_overrides
 from pipeline.summary import LoadSummary
-from presentation.file_report import FilesReport
 from settings import runlog
 from settings.config import Paths, lock_wait_seconds
 from sources.kolada.settings import KoladaSettings

@@ -10,11 +10,11 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
+from pipeline.file_report import FilesReport
 from pipeline.kolada import load_fetch
 from pipeline.scope import ADHOC, Scope, resolve_kpis
 from pipeline.summary import LoadSummary
 from pipeline.user_scope import check_known
-from presentation.file_report import FilesReport
 from settings.config import Paths
 from sources.http import SourceHTTPError
 from sources.kolada.client import FetchResult, KoladaClient

@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from pipeline.file_kinds import transform_delivery
+from pipeline.file_report import FileOutcome, FilesReport, logical_key
 from pipeline.reference import network_members
 from pipeline.skeleton import Build, Run, build_and_publish, locked
 from pipeline.summary import LoadSummary
-from presentation.file_report import FileOutcome, FilesReport, logical_key
 from schemas.registers import KEYS
 from settings import runlog
 from settings.config import Paths, Tuning, lock_wait_seconds

@@ -21,8 +21,8 @@ from rich.table import Table
 from pipeline.scope import ScopeError, parse_kpis
 from presentation.csv_out import spreadsheet_csv
 from presentation.numbers import format_number
-from settings.config import EXIT_USAGE, Paths, outdated_years
-from warehouse.comparison_query import NEUTRAL_RANK, OUTDATED_YEARS
+from settings.config import EXIT_USAGE, OUTDATED_YEARS, Paths, outdated_years
+from warehouse.comparison_query import NEUTRAL_RANK
 
 FOOTER = (
     "Källa: Kolada: value, Riket. Egen bearbetning (not Kolada): peer mean, rank, colour, Δ year, "

@@ -37,11 +37,13 @@ class Paths:
         return cls(data_dir=base, warehouse=wh)
 
 
+# a value more than this many years older than its KPI's newest year is flagged (JAMFOR_OUTDATED_YEARS)
+OUTDATED_YEARS = 2
+
+
 def outdated_years() -> int:
     """JAMFOR_OUTDATED_YEARS: compare and report flag a value more than this many years older than its
-    KPI's newest year (default warehouse.comparison_query.OUTDATED_YEARS, 2)."""
-    from warehouse.comparison_query import OUTDATED_YEARS  # the query's rule; config stays import-light
-
+    KPI's newest year (default OUTDATED_YEARS, 2)."""
     years = _env_int("JAMFOR_OUTDATED_YEARS", OUTDATED_YEARS, minimum=0)
     assert years is not None  # the default is a number
     return years

@@ -13,22 +13,13 @@ ROOT = Path(__file__).resolve().parents[1]
 MAY_IMPORT: dict[str, set[str]] = {
     "models": {"models"},
     "settings": {"settings", "sources"},  # the run log appends through sources.appendfile (no-follow)
-    "sources": {"sources", "settings"},
+    "sources": {"sources", "settings", "schemas"},  # id shapes (schemas.ids) check URLs and paths
     "fakes": {"fakes", "sources"},  # the fakes enforce the limits sources/ declares
     "schemas": {"schemas", "models"},
     "transforms": {"transforms", "schemas", "models"},
     "warehouse": {"warehouse", "models", "settings", "schemas"},
-    "pipeline": {
-        "pipeline",
-        "settings",
-        "sources",
-        "schemas",
-        "transforms",
-        "warehouse",
-        "models",
-        "presentation",
-    },
-    "presentation": {"presentation", "settings", "schemas", "warehouse", "models", "pipeline"},
+    "pipeline": {"pipeline", "settings", "sources", "schemas", "transforms", "warehouse", "models"},
+    "presentation": {"presentation", "settings", "schemas", "transforms", "warehouse", "models", "pipeline"},
     "flows": {
         "flows",
         "settings",

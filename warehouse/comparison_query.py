@@ -9,6 +9,7 @@ import duckdb
 import polars as pl
 
 from models.catalogue import TABLES
+from settings.config import OUTDATED_YEARS
 from warehouse.comparison import PEER_SET_KINDS
 from warehouse.ddl import quote
 from warehouse.per_capita_query import PER_CAPITA_SCHEMA, PerCapita, per_capita_rows
@@ -16,8 +17,6 @@ from warehouse.publish import connect_readonly
 
 # What rank 1 means (the rank_order column): a neutral KPI has no best, it is ranked in value order.
 BEST_RANK, NEUTRAL_RANK = "1 = bäst", "1 = högst värde"
-# a value more than this many years older than its KPI's newest year is flagged (JAMFOR_OUTDATED_YEARS)
-OUTDATED_YEARS = 2
 
 
 class LookupProblem(LookupError):

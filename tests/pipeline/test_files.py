@@ -224,7 +224,7 @@ def test_network_template_csv_and_xlsx(wh: Path, tmp_path: Path, monkeypatch: py
         ("0115", 7.0, None),
     ]
     assert sql(wh, "SELECT DISTINCT network FROM core.network_measure") == [("norr",)]
-    # the note left the file's line for a line of its own below it (see presentation.file_report)
+    # the note left the file's line for a line of its own below it (see pipeline.file_report)
     assumed = "network 'norr' assumed: the file names no network (no or empty 'nätverk' column)"
     assert report.files[0].notes[0].startswith(assumed)
     assert load_files([csv_path, xlsx_path], warehouse=wh).count("skipped") == 2

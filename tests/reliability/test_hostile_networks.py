@@ -102,7 +102,7 @@ def test_two_networks_one_measure_id_then_a_correction(
     skl, annat = _file(tmp_path, "skl.csv", SKL.format(v=12)), _file(tmp_path, "annat.csv", ANNAT)
     code, out, err = _run(["load", "files", skl, annat, *wh], capsys)
     assert code == 0, err
-    # the note is a line of its own right below the file's line (see presentation.file_report)
+    # the note is a line of its own right below the file's line (see pipeline.file_report)
     lines = out.splitlines()
     below_annat = lines[next(i for i, line in enumerate(lines) if line.endswith(f" {annat}")) + 1]
     assert below_annat == (

@@ -14,8 +14,8 @@ import openpyxl
 import pytest
 
 from flows.cli import main
+from pipeline.file_report import REASONS_SHOWN
 from pipeline.files import load_inbox
-from presentation.file_report import REASONS_SHOWN
 from settings import runlog
 from settings.config import Paths
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
+from typing import TYPE_CHECKING
 
-import pandera.polars as pa
 import polars as pl
 
 from schemas.ids import KPI_ID
 from schemas.kolada import UNIT_ID as UNIT_ID_PATTERN
 from schemas.kolada import DataValue, OuDataValue
 from schemas.validate import validate_split
+
+if TYPE_CHECKING:  # the models are passed in; validation itself happens in schemas.validate
+    import pandera.polars as pa
 from transforms.kolada.pages import (
     SOURCE,
     decode_items,

@@ -12,8 +12,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from pipeline.file_report import FileOutcome
 from pipeline.files import FilesLoadError, load_files
-from presentation.file_report import FileOutcome
 from sources.fixtures import fixtures_dir
 from warehouse.publish import connect_readonly
 
