@@ -14,7 +14,7 @@ from tests import peer_versions_data as real
 from warehouse.publish import connect_readonly
 
 IFO = "G36722"  # Liknande kommuner IFO, Åtvidaberg: "…, 2022" in 2024-01, "…, 2024" in 2026-03
-NETWORKS = Path(__file__).resolve().parents[2] / "flows" / "reference" / "networks.yaml"
+NETWORKS = Path(__file__).resolve().parents[2] / "pipeline" / "reference" / "networks.yaml"
 
 
 @pytest.fixture(scope="module")
