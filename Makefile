@@ -41,13 +41,14 @@ demo: $(STAMP)
 
 test: $(STAMP) tools
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -m "not soak" -n $(TEST_WORKERS) --dist loadscope
 
 soak: $(STAMP)
 	$(BIN)/python -m pytest -q -m soak tests/reliability
 
 lint: $(STAMP)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) .tools data .pytest_cache .ruff_cache

@@ -8,7 +8,7 @@ import time
 from datetime import date
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from flows.load_scb import load_scb
 from pipeline.scope import ScopeError, parse_kpis, parse_years
@@ -66,7 +66,7 @@ def fetch(args: argparse.Namespace) -> int:
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console, transient=False) as progress:
-        bars: dict[str, int] = {}
+        bars: dict[str, TaskID] = {}
 
         def on_page(endpoint: str, pages: int) -> None:
             if endpoint not in bars:

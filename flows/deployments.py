@@ -77,24 +77,25 @@ def serve_all(scope: str = "default") -> None:
     The server keeps creating their scheduled runs; only a running `jamfor serve` executes them.
     """
     from prefect import serve
+    from prefect.deployments.runner import RunnerDeployment
     from prefect.schedules import Cron
 
     from flows.kolada_flows import monthly, yearly
 
     schedules = Schedules.from_env()
     params = {"scope": scope}
-    serve(
-        yearly.to_deployment(
-            name=SERVE_NAME,
-            schedules=[Cron(schedules.yearly_cron, timezone=schedules.timezone)],
-            parameters=params,
-        ),
-        monthly.to_deployment(
-            name=SERVE_NAME,
-            schedules=[Cron(schedules.monthly_cron, timezone=schedules.timezone)],
-            parameters=params,
-        ),
-    )
+    deployments = [
+        flow.to_deployment(
+            name=SERVE_NAME, schedules=[Cron(cron, timezone=schedules.timezone)], parameters=params
+        )
+        for flow, cron in ((yearly, schedules.yearly_cron), (monthly, schedules.monthly_cron))
+    ]
+    # called from synchronous code, to_deployment returns the deployment (its type also allows the
+    # coroutine it returns under an event loop, which would be a bug here)
+    ready = [d for d in deployments if isinstance(d, RunnerDeployment)]
+    if len(ready) != len(deployments):
+        raise TypeError("to_deployment returned a coroutine: serve_all must run outside an event loop")
+    serve(*ready)
 
 
 def deploy_settings() -> dict[str, str]:

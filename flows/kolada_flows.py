@@ -155,12 +155,12 @@ def _fetch_and_load(request: RunRequest, run_id: str, as_of: datetime) -> tuple[
     from_date = None
     value_scope = None
     if request.mode == "monthly":
-        watermark = published_watermark(paths.warehouse, "kolada", scope.key())
-        if watermark is None:
+        last = published_watermark(paths.warehouse, "kolada", scope.key())
+        if last is None:
             raise NoWatermarkError(
                 f"no watermark for scope {scope.key()!r} in {paths.warehouse}: run `jamfor load yearly` first"
             )
-        from_date = watermark - FROM_DATE_OVERLAP
+        from_date = last - FROM_DATE_OVERLAP
     fetch_id = new_fetch_id()
     fetch_dir = paths.data_dir / "raw" / "kolada" / fetch_id
     fetched: dict[str, Any] = dict(fetch_metadata(request.settings, paths.data_dir, fetch_id))

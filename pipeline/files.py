@@ -126,8 +126,8 @@ def _load_locked(run: Run, paths: list[Path], on_error: str) -> FilesReport:
     first_seen: dict[str, str] = {}
     for raw in raws:
         if raw.sha256 in known:
-            path, loaded_by, kind = known[raw.sha256]
-            message = f"already loaded from {path} in run {loaded_by}"
+            loaded_from, loaded_by, kind = known[raw.sha256]
+            message = f"already loaded from {loaded_from} in run {loaded_by}"
             report.files.append(FileOutcome(str(raw.path), "skipped", kind=kind, message=message))
         elif raw.sha256 in first_seen:
             report.files.append(

@@ -30,15 +30,15 @@ from sources.http import JsonResponse
 
 PAGES_SCHEMA = pl.Schema(
     {
-        "url": pl.String,
+        "url": pl.String(),
         "fetched_at": pl.Datetime("us", "UTC"),
-        "status": pl.Int64,
-        "sha256": pl.String,
-        "endpoint": pl.String,
-        "body": pl.String,
+        "status": pl.Int64(),
+        "sha256": pl.String(),
+        "endpoint": pl.String(),
+        "body": pl.String(),
     }
 )
-_STORED_SCHEMA = pl.Schema({**PAGES_SCHEMA, "fetched_at": pl.String})
+_STORED_SCHEMA = pl.Schema({**PAGES_SCHEMA, "fetched_at": pl.String()})
 _FETCH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 MANIFEST = "manifest.ndjson"

@@ -268,9 +268,10 @@ def merge_dimension(
     gone = None
     if full_snapshot:
         cols = ", ".join(f"h.{quote(c)}" for c in expected)
+        params: dict[str, object] = {"keep": None if keep_keys is None else list(keep_keys)}
         gone = (
             f"SELECT {cols}, TRUE AS is_deleted, TRUE AS _had_current FROM {_gone_sql(table, key_cols)}",
-            {"keep": None if keep_keys is None else list(keep_keys)},
+            params,
         )
     # Live rows carry is_deleted = false so the shared staging SQL treats both merges alike.
     con.register(_INCOMING, frame.select(expected).with_columns(is_deleted=pl.lit(False)))
