@@ -25,7 +25,7 @@ import polars as pl
 
 from pipeline.summary import LoadSummary
 from settings.config import Paths, Tuning
-from warehouse import history, runs
+from warehouse import ddl, runs
 from warehouse.load import build_copy, refresh_marts, replace_reference
 from warehouse.publish import writer_lock
 from warehouse.reference import ReferenceInputs
@@ -75,7 +75,7 @@ def build_and_publish(run: Run, build: Build, summary: LoadSummary, clock: float
     with build_copy(run.paths.warehouse, run_id=run.run_id, config=run.tuning.duckdb_config()) as con:
         clock = summary.step("copy", clock)
         runs.start_run(con, run_id=run.run_id, flow=run.flow, scope=build.scope, started_at=run.as_of)
-        with history.transaction(con):
+        with ddl.transaction(con):
             clock = build.merge(con, summary, clock)
         clock = summary.step(build.merged_step, clock)
         reference_changed = False

@@ -7,8 +7,7 @@ INSERT ordered by key. No Python row loops and no executemany.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 
@@ -58,18 +57,6 @@ class ValueScope:
     # "kpi/unit/year" items the source did send but malformed (quarantined): no evidence of a deletion,
     # so their current values are kept rather than tombstoned
     keep_items: list[str] | None = None
-
-
-@contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """BEGIN ... COMMIT; ROLLBACK and re-raise on any error."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        yield con
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
 
 
 def _check_frame(frame: pl.DataFrame, key: Sequence[str], what: str) -> None:

@@ -28,8 +28,7 @@ import duckdb
 from models.catalogue import SCHEMA_VERSION
 from warehouse import storage
 from warehouse.datatests import check_build
-from warehouse.ddl import ensure_schema
-from warehouse.history import transaction
+from warehouse.ddl import ensure_schema, transaction
 
 DEFAULT_FILENAME = "jamfor.duckdb"
 READ_ALIAS = "jamfor"

@@ -81,3 +81,19 @@ def test_a_load_says_which_prefect_server_it_records_to(api_url: str | None) -> 
     )
     expected = f"on the Prefect server at {api_url}" if api_url else "on a temporary Prefect server"
     assert done.stdout.startswith(expected), done.stdout + done.stderr
+
+
+def test_a_reader_that_stops_early_is_not_a_failure(tmp_path) -> None:
+    """`jamfor docs | head -1`: the closed pipe ends the command quietly with 0, no 'failed' line."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jamfor", "docs", "--warehouse", str(tmp_path / "none.duckdb")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    # closed before the command has printed anything (it is still importing): its first write meets
+    # a closed pipe, as a reader such as `head` leaves it once it has its lines
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0, err
+    assert "failed" not in err and "Traceback" not in err

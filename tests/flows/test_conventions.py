@@ -15,7 +15,8 @@ from flows.cli import main
 from settings import runlog
 from settings.config import Paths
 from warehouse import marts, runs
-from warehouse.history import merge_values, transaction
+from warehouse.ddl import transaction
+from warehouse.history import merge_values
 from warehouse.publish import building
 
 from ..warehouse.conftest import load_values

@@ -18,7 +18,8 @@ import pytest
 
 from flows.cli import main
 from warehouse import marts, storage
-from warehouse.history import merge_values, transaction
+from warehouse.ddl import transaction
+from warehouse.history import merge_values
 from warehouse.publish import building, connect_readonly
 
 from ..warehouse.conftest import load_values

@@ -10,7 +10,8 @@ import pytest
 
 from models.catalogue import Column, DataTest, Table, table
 from warehouse import datatests, marts
-from warehouse.history import merge_values, transaction
+from warehouse.ddl import transaction
+from warehouse.history import merge_values
 from warehouse.publish import building
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

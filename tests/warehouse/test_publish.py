@@ -15,7 +15,8 @@ import polars as pl
 import pytest
 
 from warehouse import marts
-from warehouse.history import merge_values, transaction
+from warehouse.ddl import transaction
+from warehouse.history import merge_values
 from warehouse.publish import (
     WarehouseLocked,
     building,

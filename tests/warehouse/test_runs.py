@@ -11,7 +11,8 @@ import pytest
 
 from sources.fixtures import fixtures_dir
 from warehouse import marts, quarantine, runs, status
-from warehouse.history import merge_values, transaction
+from warehouse.ddl import transaction
+from warehouse.history import merge_values
 from warehouse.publish import building
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -144,3 +145,18 @@ def test_status_summary_of_a_published_warehouse(tmp_path, small_values):
     json.dumps(summary)  # JSON-ready for CLI output and Prefect artifacts
     text = status.format_summary(summary)
     assert "mart.kpi_value" in text and "kolada/demo: 2026-01-01" in text and "value: 2" in text
+
+
+def test_status_of_a_file_from_before_a_new_mart_names_it_instead_of_failing(tmp_path, small_values):
+    wh = tmp_path / "jamfor.duckdb"
+    with building(wh, run_id="r1") as con:
+        with transaction(con):
+            merge_values(con, small_values, run_id="r1", as_of=T0, scope=None)
+            marts.rebuild(con)
+        con.execute("DROP TABLE mart.peer_set_member")  # as published by a jamfor before that mart
+    summary = status.summary(wh)
+    assert summary["missing_tables"] == ["mart.peer_set_member"]
+    assert summary["row_counts"]["mart.kpi_value"] == small_values.height
+    assert "mart.peer_set_member" in status.format_summary(summary) and "next load" in status.format_summary(
+        summary
+    )

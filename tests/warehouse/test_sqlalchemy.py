@@ -18,7 +18,8 @@ from sqlalchemy import inspect
 from sqlalchemy.pool import NullPool, QueuePool
 
 from warehouse import marts
-from warehouse.history import merge_values, transaction
+from warehouse.ddl import transaction
+from warehouse.history import merge_values
 from warehouse.publish import building
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 
 from warehouse import checks
-from warehouse.ddl import ensure_schema
-from warehouse.history import merge_values, transaction
+from warehouse.ddl import ensure_schema, transaction
+from warehouse.history import merge_values
 from warehouse.staging import Reasons, ValueStage
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

@@ -11,8 +11,8 @@ import pytest
 
 from sources.fixtures import REPO_ROOT
 from warehouse import marts, storage
-from warehouse.ddl import ensure_schema
-from warehouse.history import merge_values, transaction
+from warehouse.ddl import ensure_schema, transaction
+from warehouse.history import merge_values
 from warehouse.publish import building, connect_readonly
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
