@@ -42,7 +42,7 @@ def _from_date(text: str | None) -> date | None:
 def fetch(args: argparse.Namespace) -> int:
     """Fetch metadata and/or values into the raw store with a progress bar and a closing summary."""
     from sources.kolada.client import KoladaClient
-    from sources.kolada.rawstore import kolada_store as RawStore
+    from sources.kolada.rawstore import kolada_store
     from sources.kolada.settings import KoladaSettings
     from sources.rawstore import new_fetch_id
 
@@ -55,7 +55,7 @@ def fetch(args: argparse.Namespace) -> int:
     paths = Paths.from_env(args.data_dir)
     check_kpi_flag(args.kpi, paths.warehouse)
     settings = KoladaSettings.from_env(base_url=args.kolada_url)
-    store = RawStore(paths.data_dir, new_fetch_id())
+    store = kolada_store(paths.data_dir, new_fetch_id())
     started = time.perf_counter()
     results = []
     columns = (

@@ -18,8 +18,7 @@ from pipeline.user_scope import check_known
 from settings.config import Paths
 from sources.http import SourceHTTPError
 from sources.kolada.client import FetchResult, KoladaClient
-from sources.kolada.rawstore import kolada_store as RawStore
-from sources.kolada.rawstore import read_pages
+from sources.kolada.rawstore import kolada_store, read_pages
 from sources.kolada.settings import KoladaSettings
 from transforms.kolada import metadata as meta_tf
 from warehouse.history import ValueScope
@@ -45,7 +44,7 @@ def transient_failure(task: Any, task_run: Any, state: Any) -> bool:
 )
 def fetch_metadata(settings: KoladaSettings, data_dir: Path, fetch_id: str) -> dict[str, FetchResult]:
     """Fetch every Kolada metadata catalogue (all pages) into the raw store."""
-    client = KoladaClient(settings, RawStore(data_dir, fetch_id))
+    client = KoladaClient(settings, kolada_store(data_dir, fetch_id))
     return {entity: client.metadata(entity) for entity in METADATA_ENTITIES}
 
 
@@ -76,7 +75,7 @@ def fetch_values(
     from_date: date | None,
 ) -> FetchResult:
     """Fetch the values of the KPIs for the years (every unit), optionally only changes since from_date."""
-    client = KoladaClient(settings, RawStore(data_dir, fetch_id))
+    client = KoladaClient(settings, kolada_store(data_dir, fetch_id))
     return client.data(kpi=kpis, year=[str(y) for y in years], from_date=from_date)
 
 

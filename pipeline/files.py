@@ -43,8 +43,7 @@ from sources.files import (
 )
 from sources.files.municipalities import read_municipality_list
 from sources.rawstore import new_fetch_id
-from sources.scb import ScbClient, ScbSettings
-from sources.scb import scb_store as ResponseStore
+from sources.scb import ScbClient, ScbSettings, scb_store
 from transforms.files.network_owner import empty_networks
 from transforms.files.regions import build_reference
 from transforms.files.result import FileFrames
@@ -290,7 +289,7 @@ def fetch_scb(
     delivered file, so an unchanged answer is skipped by its hash.
     """
     where = Paths.from_env(data_dir, warehouse)
-    client = ScbClient(ScbSettings.from_env(base_url=scb_url), ResponseStore(where.data_dir, new_fetch_id()))
+    client = ScbClient(ScbSettings.from_env(base_url=scb_url), scb_store(where.data_dir, new_fetch_id()))
     if selection is None:
         fetched = client.population(table_id, periods=periods)
     else:

@@ -30,7 +30,6 @@ from warehouse import storage
 from warehouse.datatests import check_build
 from warehouse.ddl import ensure_schema, transaction
 
-DEFAULT_FILENAME = "jamfor.duckdb"
 READ_ALIAS = "jamfor"
 _RUN_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 _POLL_S = 1.0
@@ -75,14 +74,6 @@ class WarehouseHeldReadWrite(RuntimeError):
 
 # DuckDB 2.0: 'Could not set lock on file "...": Conflicting lock is held in /usr/bin/x (PID 12)'
 _HELD_BY = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
-
-
-def default_warehouse_path() -> Path:
-    """JAMFOR_WAREHOUSE, else $JAMFOR_DATA_DIR/jamfor.duckdb (JAMFOR_DATA_DIR defaults to `data`)."""
-    configured = os.environ.get("JAMFOR_WAREHOUSE")
-    if configured:
-        return Path(configured)
-    return Path(os.environ.get("JAMFOR_DATA_DIR", "data")) / DEFAULT_FILENAME
 
 
 # Linux ioctl FICLONE (_IOW(0x94, 9, int)): make `dst` share `src`'s blocks (copy on write)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from settings.config import Tuning, outdated_years
+from settings.config import Paths, Tuning, outdated_years
 
 
 def test_defaults_bound_memory(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -52,3 +52,11 @@ def test_outdated_years_default_zero_and_bad_values(monkeypatch: pytest.MonkeyPa
         monkeypatch.setenv("JAMFOR_OUTDATED_YEARS", bad)
         with pytest.raises(ValueError, match=f"JAMFOR_OUTDATED_YEARS='{bad}' {message}"):
             outdated_years()
+
+
+def test_the_warehouse_path_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.delenv("JAMFOR_WAREHOUSE", raising=False)
+    monkeypatch.setenv("JAMFOR_DATA_DIR", str(tmp_path))
+    assert Paths.from_env().warehouse == tmp_path / "jamfor.duckdb"
+    monkeypatch.setenv("JAMFOR_WAREHOUSE", str(tmp_path / "x.duckdb"))
+    assert Paths.from_env().warehouse == tmp_path / "x.duckdb"

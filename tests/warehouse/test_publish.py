@@ -21,7 +21,6 @@ from warehouse.publish import (
     WarehouseLocked,
     building,
     connect_readonly,
-    default_warehouse_path,
     writer_lock,
 )
 
@@ -184,13 +183,6 @@ def test_connect_readonly_is_read_only_and_explains_a_missing_file(wh, small_val
             con.execute("DELETE FROM core.kpi_value_history")
     finally:
         con.close()
-
-
-def test_default_warehouse_path_from_env(monkeypatch, tmp_path):
-    monkeypatch.setenv("JAMFOR_DATA_DIR", str(tmp_path))
-    assert default_warehouse_path() == tmp_path / "jamfor.duckdb"
-    monkeypatch.setenv("JAMFOR_WAREHOUSE", str(tmp_path / "x.duckdb"))
-    assert default_warehouse_path() == tmp_path / "x.duckdb"
 
 
 def test_build_copy_uses_a_reflink_when_the_file_system_has_them(tmp_path: Path, monkeypatch) -> None:
