@@ -8,15 +8,11 @@ from datetime import UTC, datetime
 import duckdb
 import polars as pl
 
+from models.catalogue import table
+from models.frames import frame_schema
 from warehouse.ddl import literal
 
-QUARANTINE_FRAME_SCHEMA: dict[str, pl.DataType] = {
-    "source": pl.String(),
-    "entity": pl.String(),
-    "natural_key": pl.String(),
-    "record": pl.String(),
-    "failed_check": pl.String(),
-}
+QUARANTINE_FRAME_SCHEMA: dict[str, pl.DataType] = frame_schema(table("meta.quarantine"))
 _FRAME = "_jamfor_quarantine"
 
 

@@ -18,9 +18,10 @@ from typing import NamedTuple
 import duckdb
 import polars as pl
 
+from models.catalogue import table
 from warehouse import history
 from warehouse.ddl import quote
-from warehouse.history import VALUE_FRAME_SCHEMA, VALUE_KEY, MergeStats, ValueScope
+from warehouse.history import VALUE_FRAME_SCHEMA, VALUE_KEY, VALUES_TABLE, MergeStats, ValueScope
 from warehouse.quarantine import QUARANTINE_FRAME_SCHEMA
 
 STAGE = "_jamfor_staged_values"
@@ -45,7 +46,8 @@ class ValueStage:
         self.con = con
         self.rows = 0
         self.batches = 0
-        columns = ", ".join(f"{quote(name)} {_SQL_TYPES[name]}" for name in VALUE_FRAME_SCHEMA)
+        values = table(VALUES_TABLE)
+        columns = ", ".join(f"{quote(name)} {values.column(name).type}" for name in VALUE_FRAME_SCHEMA)
         # an explicit column list, not CTAS ... LIMIT 0: in DuckDB 2.0.0 a table created by a CTAS of no
         # rows and then filled from an Arrow scan inside a transaction reads back empty in joins
         con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} ({columns}, {ORDINAL} BIGINT)")
@@ -143,18 +145,3 @@ def merge_changed(
 
 def _on_key(left: str, right: str) -> str:
     return " AND ".join(f"{left}.{quote(k)} = {right}.{quote(k)}" for k in VALUE_KEY)
-
-
-_SQL_TYPES = {
-    "kpi_id": "VARCHAR",
-    "municipality_id": "VARCHAR",
-    "year": "INTEGER",
-    "gender": "VARCHAR",
-    "value": "DOUBLE",
-    "count": "BIGINT",
-    "status": "VARCHAR",
-    "is_deleted": "BOOLEAN",
-    "is_preliminary": "BOOLEAN",
-    "fetched_at": "TIMESTAMPTZ",
-    "source": "VARCHAR",
-}

@@ -9,12 +9,12 @@ import polars as pl
 import pytest
 
 from warehouse import checks, marts
+from warehouse.ddl import transaction
 from warehouse.history import (
     MergeStats,
     ValueScope,
     merge_dimension,
     merge_values,
-    transaction,
 )
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from models.catalogue import table
 from schemas.ids import KPI_ID
 from schemas.kolada import UNIT_ID as UNIT_ID_PATTERN
 from schemas.kolada import DataValue, OuDataValue
@@ -29,17 +30,8 @@ from transforms.kolada.pages import (
 # Kolada publishes on Swedish calendar days, so "fetched before the publication date" uses local dates.
 KOLADA_TIMEZONE = "Europe/Stockholm"
 KPI_META_COLUMNS = ("kpi_id", "prel_publication_date", "publication_date", "publ_period")
-VALUE_COLUMNS = (
-    "year",
-    "gender",
-    "value",
-    "count",
-    "status",
-    "is_deleted",
-    "is_preliminary",
-    "fetched_at",
-    "source",
-)
+# the values frame after its two id columns (kpi_id and the unit id, named per endpoint)
+VALUE_COLUMNS = table("core.kpi_value_history").frame[2:]
 ENTRY_DTYPE = pl.Struct(
     {"gender": pl.String, "count": pl.String, "status": pl.String, "value": pl.String, "isdeleted": pl.String}
 )
