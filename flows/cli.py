@@ -181,10 +181,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("jamfor: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
-        # the reader stopped early (`jamfor status | head`): not a failure; stdout goes to devnull so
-        # the interpreter's final flush cannot raise again
+        # the reader stopped early (`jamfor status | head`): no error line, and status 1 as rich's tables
+        # and Python's own convention give it; stdout goes to devnull so the final flush cannot raise again
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+        return 1
     except Exception as exc:  # noqa: BLE001 - the CLI's contract: one line, non-zero exit
         print(f"jamfor: {args.command} failed: {type(exc).__name__}: {exc}".splitlines()[0], file=sys.stderr)
         return EXIT_FAILED
