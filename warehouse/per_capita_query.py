@@ -53,21 +53,15 @@ _PER_CAPITA_SQL = """
                unnest($kind) AS kind
     ),
     member AS (
-        -- a shared set's peers: the other kommuner the mart compares in it (same KPI, year, gender)
-        SELECT s.kpi_id, s.year, s.set_key, c.municipality_id, c.value
-        FROM sel AS s JOIN mart.municipality_comparison AS c
-          ON c.peer_set_id = s.set_key AND c.kpi_id = s.kpi_id AND c.year = s.year AND c.gender = $gender
-        WHERE s.kind <> 'liknande' AND c.municipality_id <> $m
-        UNION ALL
-        -- a Liknande kommuner group is one kommun's set: the mart has only that kommun's row and the
-        -- group version (mart.peer_set_member, without its anchor) lists exactly its peers
+        -- every set's peers from mart.peer_set_member (the one membership list; a Liknande version's
+        -- anchor row names whose set it is, not a peer), with their values of the KPI, year and gender
         SELECT s.kpi_id, s.year, s.set_key, v.municipality_id, v.value
         FROM sel AS s
         JOIN mart.peer_set_member AS g ON g.peer_set_id = s.set_key AND NOT g.is_anchor
         JOIN mart.kpi_value AS v
           ON v.municipality_id = g.municipality_id AND v.kpi_id = s.kpi_id AND v.year = s.year
          AND v.gender = $gender AND v.municipality_kind = 'kommun'
-        WHERE s.kind = 'liknande' AND g.municipality_id <> $m
+        WHERE g.municipality_id <> $m
     ),
     peers AS (
         -- only peers with both a value and a population; summed in a fixed order (bit-identical reruns)
