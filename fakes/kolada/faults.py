@@ -44,13 +44,14 @@ def check_kinds(kinds: Sequence[str]) -> tuple[str, ...]:
 
 
 class FaultPlan:
-    """Thread-safe per-request fault decisions: forced faults first, then a seeded random draw."""
+    """Thread-safe per-request fault decisions: path rules first, then forced faults, then a seeded draw."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._settings = FaultSettings()
         self._rng = random.Random(self._settings.seed)
         self._forced: deque[str] = deque()
+        self._paths: dict[str, str] = {}
 
     @property
     def settings(self) -> FaultSettings:
@@ -86,16 +87,34 @@ class FaultPlan:
         with self._lock:
             self._forced.extend([checked] * n)
 
+    def fail_path(self, needle: str, kind: str) -> None:
+        """Fault every request whose path contains `needle` with `kind`, on every attempt, until reset."""
+        if not needle:
+            raise ValueError("a path rule needs a non-empty needle")
+        (checked,) = check_kinds([kind])
+        with self._lock:
+            self._paths[needle] = checked
+
+    @property
+    def path_rules(self) -> dict[str, str]:
+        """The path rules in force: needle -> fault kind."""
+        with self._lock:
+            return dict(self._paths)
+
     def reset(self) -> None:
-        """No faults, nothing forced."""
+        """No faults, nothing forced, no path rules."""
         with self._lock:
             self._settings = FaultSettings()
             self._rng = random.Random(self._settings.seed)
             self._forced.clear()
+            self._paths.clear()
 
-    def draw(self) -> str | None:
-        """The fault for the request now arriving, or None to answer normally."""
+    def draw(self, path: str = "") -> str | None:
+        """The fault for the request now arriving at `path` (percent-decoded), or None to answer normally."""
         with self._lock:
+            for needle, kind in self._paths.items():
+                if needle in path:
+                    return kind
             if self._forced:
                 return self._forced.popleft()
             settings = self._settings

@@ -8,6 +8,7 @@ import time
 from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from fakes.kolada.canned import canned_reply
 from fakes.kolada.faults import (
@@ -102,7 +103,7 @@ class ReplayHandler(BaseHTTPRequestHandler):
 
     def _api(self, method: str) -> None:
         arrived = (time.monotonic(), time.time())
-        fault = self.replay.faults.draw()
+        fault = self.replay.faults.draw(unquote(self.path))
         settings = self.replay.faults.settings
         delay = self.replay.latency + (settings.slow_seconds if fault == "slow" else 0.0)
         if delay > 0:
@@ -139,7 +140,13 @@ class ReplayHandler(BaseHTTPRequestHandler):
         if canned is not None:
             return canned_reply(canned, self.path, f"http://{host}")
         try:
-            return handle_api(self.replay.dataset, self.replay.dataset_name, self.path, f"http://{host}")
+            return handle_api(
+                self.replay.dataset,
+                self.replay.dataset_name,
+                self.path,
+                f"http://{host}",
+                page_size=self.replay.page_size,
+            )
         except Exception:
             # A bug in the replay itself: answer like a real server would and keep the traceback.
             logger.exception("replay server failed on %s", self.path)
@@ -162,6 +169,10 @@ class ReplayHandler(BaseHTTPRequestHandler):
                 )
             elif method == "POST" and name == "fail_next":
                 replay.fail_next(int(payload["n"]), str(payload["kind"]))
+            elif method == "POST" and name == "fail_path":
+                replay.fail_path(str(payload["needle"]), str(payload.get("kind", "500")))
+            elif method == "POST" and name == "page_size":
+                replay.set_page_size(int(payload["items"]))
             elif method == "POST" and name == "latency":
                 replay.set_latency(float(payload["seconds"]))
             elif method == "POST" and name == "dataset":
@@ -177,7 +188,9 @@ class ReplayHandler(BaseHTTPRequestHandler):
         state = {
             "dataset": replay.dataset_name,
             "latency": replay.latency,
+            "page_size": replay.page_size,
             "faults": asdict(replay.faults.settings),
+            "fail_paths": replay.faults.path_rules,
         }
         self._send(json_reply(200, state))
 

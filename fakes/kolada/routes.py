@@ -57,8 +57,14 @@ def json_reply(status: int, payload: object) -> Reply:
     return Reply(status, json.dumps(payload, ensure_ascii=False).encode("utf-8"))
 
 
-def handle_api(dataset: ReplayDataset, dataset_name: str, target: str, origin: str) -> Reply:
-    """Answer GET `target` (path with query, as sent); `origin` is "http://host:port" for paging links."""
+def handle_api(
+    dataset: ReplayDataset, dataset_name: str, target: str, origin: str, page_size: int = MAX_PER_PAGE
+) -> Reply:
+    """Answer GET `target` (path with query, as sent); `origin` is "http://host:port" for paging links.
+
+    A page holds at most `page_size` items whatever `per_page` asks: the page size is the server's
+    choice, so a client must follow `next_url` (which keeps the `per_page` it sent).
+    """
     split = urlsplit(target)
     params = dict(parse_qsl(split.query, keep_blank_values=True))
     try:
@@ -66,9 +72,10 @@ def handle_api(dataset: ReplayDataset, dataset_name: str, target: str, origin: s
         if selection is None:
             return _envelope([], origin, split.path, params, page=1, per_page=None, has_next=False)
         page, per_page = _paging(params)
-        offset = (page - 1) * per_page
-        items = selection.page(offset, per_page)
-        has_next = offset + per_page < selection.total
+        size = min(per_page, page_size)
+        offset = (page - 1) * size
+        items = selection.page(offset, size)
+        has_next = offset + size < selection.total
         return _envelope(items, origin, split.path, params, page, per_page, has_next)
     except ApiError as err:
         return json_reply(err.status, {"detail": err.detail})

@@ -2,7 +2,9 @@
 
 Real Kolada values (open-numbers' 2024 v2 scrape, rKolada's 2026 v3 metadata) are served in v3 page
 shape; the "revised" dataset is a synthetic, seeded modification (see dataset.py); `set_canned` serves
-given pages instead (canned.py). Control endpoints under /_replay/ are never faulted, delayed or logged.
+given pages instead (canned.py). Faults are random, forced (`fail_next`) or tied to a path needle
+(`fail_path`); `set_page_size` makes the server page below per_page, as the live API may, so small
+fetches page too. Control endpoints under /_replay/ are never faulted, delayed or logged.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from fakes.kolada.canned import Routes
 from fakes.kolada.dataset import DATASETS, ReplayDataset, load_dataset
 from fakes.kolada.faults import ALL_FAULTS, DEFAULT_RETRY_AFTER, DEFAULT_SLOW_SECONDS, FaultPlan
 from fakes.kolada.handler import ReplayHandler, RequestRecord
+from sources.kolada.settings import API_MAX_PER_PAGE
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +56,7 @@ class ReplayServer:
         self._dataset_name = "base"
         self._canned: Routes | None = None
         self._latency = 0.0
+        self._page_size = API_MAX_PER_PAGE
         self._faults = FaultPlan()
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -150,6 +154,23 @@ class ReplayServer:
         """Force the next `n` /v3 requests to fault with `kind`."""
         self._faults.force(n, kind)
 
+    def fail_path(self, needle: str, kind: str = "500") -> None:
+        """Fault every /v3 request whose decoded path contains `needle` with `kind`, until reset."""
+        self._faults.fail_path(needle, kind)
+
+    @property
+    def page_size(self) -> int:
+        """The most items a page holds, whatever per_page asks."""
+        with self._lock:
+            return self._page_size
+
+    def set_page_size(self, items: int) -> None:
+        """Serve pages of at most `items` (1 to the API's per_page limit), so small fetches page too."""
+        if not 1 <= items <= API_MAX_PER_PAGE:
+            raise ValueError(f"page size must be between 1 and {API_MAX_PER_PAGE}, got {items}")
+        with self._lock:
+            self._page_size = items
+
     @property
     def latency(self) -> float:
         """Fixed delay (seconds) before every /v3 reply."""
@@ -176,13 +197,14 @@ class ReplayServer:
             self._log_since = time.monotonic()
 
     def reset(self) -> None:
-        """Back to defaults: empty log, no faults, no latency, base dataset, nothing canned."""
+        """Back to defaults: empty log, no faults, no latency, full pages, base dataset, nothing canned."""
         self._faults.reset()
         with self._lock:
             self._log.clear()
             self._log_since = time.monotonic()
             self._canned = None
             self._latency = 0.0
+            self._page_size = API_MAX_PER_PAGE
             self._dataset_name = "base"
 
     def record(self, record: RequestRecord) -> None:

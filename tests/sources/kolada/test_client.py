@@ -1,4 +1,4 @@
-"""sources.kolada.client and settings against FakeKolada (real fixture data, real API rules)."""
+"""sources.kolada.client and settings against the Kolada replay (real fixture data, real API rules)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 
-from fakes.http import LocalServer
+from fakes.kolada import ReplayServer
 from sources.http import SourceHTTPError
 from sources.kolada.client import KoladaClient
 from sources.kolada.paging import chunked
@@ -18,21 +19,34 @@ from sources.kolada.rawstore import kolada_store, read_pages
 from sources.kolada.settings import KoladaSettings
 from sources.rawstore import verify_pages
 
-from . import FakeKolada, data_items, metadata
+from . import first_pages, metadata, seen
+
+# Value rows of the KPIs below: each has data for 291 of the 312 units (none for the 21 regions).
+WITH_DATA_KPIS = ["N02901", "N02903", "N04159"]
 
 
 @pytest.fixture
-def fake(server: LocalServer) -> Iterator[FakeKolada]:
-    api = FakeKolada(page_size=1000)
-    server.route("/v3/", api.handle, prefix=True)
-    yield api
-    # The client must never have provoked the API's own limits (422) or our per_page rule (400).
-    assert not [s for s in api.seen if s.status in (400, 422)]
+def fake(replay: ReplayServer) -> Iterator[ReplayServer]:
+    replay.set_page_size(1000)
+    yield replay
+    # The client must never have provoked the API's own limits (422) nor left out per_page.
+    assert not [s for s in seen(replay) if s.status in (400, 422) or "per_page" not in s.args]
 
 
 @pytest.fixture
-def settings(server: LocalServer) -> KoladaSettings:
-    return KoladaSettings(base_url=server.url_for("/v3") + "/", rate=1000.0, backoff_base=0.0, max_attempts=2)
+def settings(replay: ReplayServer) -> KoladaSettings:
+    return KoladaSettings(base_url=replay.base_url + "/", rate=1000.0, backoff_base=0.0, max_attempts=2)
+
+
+def value_rows(fake: ReplayServer, kpis: list[str], units: list[str] | None = None) -> pl.DataFrame:
+    """The replay's value rows (one per gender) of `kpis`, optionally only those of `units`."""
+    rows = fake.dataset.values("base").filter(pl.col("kpi").is_in(kpis))
+    return rows if units is None else rows.filter(pl.col("municipality").is_in(units))
+
+
+def item_count(rows: pl.DataFrame) -> int:
+    """Items are (kpi, unit, period); each holds its gender rows as values."""
+    return rows.select("kpi", "municipality", "period").n_unique()
 
 
 def make_client(settings: KoladaSettings, tmp_path: Path, progress: Any = None) -> KoladaClient:
@@ -45,7 +59,7 @@ def segments_of(path: str) -> dict[str, list[str]]:
 
 
 def test_full_kpi_catalogue_is_paged_and_stored(
-    fake: FakeKolada, settings: KoladaSettings, tmp_path: Path
+    fake: ReplayServer, settings: KoladaSettings, tmp_path: Path
 ) -> None:
     progress: list[tuple[str, int]] = []
     client = make_client(settings, tmp_path, lambda ep, n: progress.append((ep, n)))
@@ -60,7 +74,7 @@ def test_full_kpi_catalogue_is_paged_and_stored(
 
 
 def test_metadata_by_ids_chunks_and_reports_missing_ids(
-    fake: FakeKolada, settings: KoladaSettings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    fake: ReplayServer, settings: KoladaSettings, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     real = [k["id"] for k in metadata("kpi")[:60]]
     absent = next(
@@ -69,53 +83,52 @@ def test_metadata_by_ids_chunks_and_reports_missing_ids(
     with caplog.at_level(logging.WARNING, logger="jamfor.kolada"):
         result = make_client(settings, tmp_path).metadata("kpi", ids=[*real, absent, real[0]])
     assert result.items == 60 and result.missing_ids == {"kpi": [absent]}
-    assert sorted(len(s.path.split("/")[3].split(",")) for s in fake.seen) == [11, 25, 25]
+    assert sorted(len(s.path.split("/")[3].split(",")) for s in seen(fake)) == [11, 25, 25]
     (warning,) = [r for r in caplog.records if r.name == "jamfor.kolada" and r.levelno == logging.WARNING]
     assert absent in warning.getMessage()
 
 
-def test_title_search_is_url_encoded(fake: FakeKolada, settings: KoladaSettings, tmp_path: Path) -> None:
+def test_title_search_is_url_encoded(fake: ReplayServer, settings: KoladaSettings, tmp_path: Path) -> None:
     needle = "Brukarbedömning hemtjänst äldreomsorg"
     result = make_client(settings, tmp_path).metadata("kpi", title=needle)
     expected = [k for k in metadata("kpi") if needle.lower() in k["title"].lower()]
     assert result.items == len(expected) > 0
-    assert fake.seen[0].args["title"] == needle
+    assert seen(fake)[0].args["title"] == needle
     assert " " not in result.urls[0] and "Brukarbed%C3%B6mning%20hemtj%C3%A4nst" in result.urls[0]
 
 
 def test_ou_by_municipality_filter_is_chunked(
-    fake: FakeKolada, settings: KoladaSettings, tmp_path: Path
+    fake: ReplayServer, settings: KoladaSettings, tmp_path: Path
 ) -> None:
     munis = [m["id"] for m in metadata("municipality") if not m["id"].startswith("00")][:40]
     result = make_client(settings, tmp_path).metadata("ou", municipality=munis)
     expected = [o for o in metadata("ou") if o["municipality"] in set(munis)]
     assert result.items == len(expected) > 1000
-    assert sorted(len(s.args["municipality"].split(",")) for s in fake.first_pages()) == [15, 25]
+    assert sorted(len(s.args["municipality"].split(",")) for s in first_pages(fake)) == [15, 25]
 
 
 def test_data_chunks_every_segment_and_requests_the_cartesian_product_once(
-    fake: FakeKolada,
+    fake: ReplayServer,
     settings: KoladaSettings,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    fake.page_size = 40
-    items = data_items()
-    with_data_kpis = list(dict.fromkeys(it["kpi"] for it in items))
-    kpis = with_data_kpis + [k["id"] for k in metadata("kpi") if k["id"] not in with_data_kpis][:27]
-    with_data_munis = list(dict.fromkeys(it["municipality"] for it in items))
-    munis = (
-        with_data_munis + [m["id"] for m in metadata("municipality") if m["id"] not in with_data_munis][:19]
-    )
+    fake.set_page_size(40)
     years = list(range(1995, 2022))
+    rows = value_rows(fake, WITH_DATA_KPIS).filter(pl.col("period").is_in(years))
+    units = set(rows["municipality"].to_list())
+    served_kpis = set(fake.dataset.values("base")["kpi"].to_list())
+    kpis = WITH_DATA_KPIS + [k["id"] for k in metadata("kpi") if k["id"] not in served_kpis][:27]
+    with_data_munis = [m["id"] for m in metadata("municipality") if m["id"] in units][:11]
+    munis = with_data_munis + [m["id"] for m in metadata("municipality") if m["id"] not in units][:19]
     assert (len(kpis), len(munis), len(years)) == (30, 30, 27)
     progress: list[int] = []
     with caplog.at_level(logging.WARNING, logger="jamfor.kolada"):
         result = make_client(settings, tmp_path, lambda _ep, n: progress.append(n)).data(kpis, munis, years)
 
-    assert all(s.args["per_page"] == "5000" for s in fake.seen)
-    assert all(len(ids) <= 25 for s in fake.seen for ids in segments_of(s.path).values())
-    requested = [tuple(tuple(v) for v in segments_of(s.path).values()) for s in fake.first_pages()]
+    assert all(s.args["per_page"] == "5000" for s in seen(fake))
+    assert all(len(ids) <= 25 for s in seen(fake) for ids in segments_of(s.path).values())
+    requested = [tuple(tuple(v) for v in segments_of(s.path).values()) for s in first_pages(fake)]
     expected = {
         (tuple(k), tuple(m), tuple(y))
         for k in chunked(kpis, 25)
@@ -124,14 +137,12 @@ def test_data_chunks_every_segment_and_requests_the_cartesian_product_once(
     }
     assert len(requested) == 8 and set(requested) == expected
 
-    wanted = [
-        it for it in items if it["kpi"] in kpis and it["municipality"] in munis and it["period"] in years
-    ]
-    assert result.items == len(wanted) and result.values == sum(len(it["values"]) for it in wanted)
-    assert result.pages == len(fake.seen) > 8 and progress == list(range(1, result.pages + 1))
-    seen_years = {str(it["period"]) for it in wanted}
+    wanted = value_rows(fake, kpis, munis).filter(pl.col("period").is_in(years))
+    assert result.items == item_count(wanted) == 391 and result.values == wanted.height == 698
+    assert result.pages == len(seen(fake)) > 8 and progress == list(range(1, result.pages + 1))
+    seen_years = {str(y) for y in wanted["period"].to_list()}
     assert result.missing_ids == {
-        "kpi": kpis[len(with_data_kpis) :],
+        "kpi": kpis[len(WITH_DATA_KPIS) :],
         "municipality": munis[len(with_data_munis) :],
         **({"year": [str(y) for y in years if str(y) not in seen_years]} if len(seen_years) < 27 else {}),
     }
@@ -141,22 +152,32 @@ def test_data_chunks_every_segment_and_requests_the_cartesian_product_once(
     assert stored.height == result.pages and sorted(stored["url"].to_list()) == sorted(result.urls)
 
 
-def test_two_segment_forms_and_from_date(fake: FakeKolada, settings: KoladaSettings, tmp_path: Path) -> None:
-    fake.page_size = 5
+def test_two_segment_forms_and_from_date(
+    fake: ReplayServer, settings: KoladaSettings, tmp_path: Path
+) -> None:
+    fake.set_page_size(5)
     client = make_client(settings, tmp_path)
-    result = client.data(kpi="N00945", municipality=["0180", "1280", "1480"], from_date=date(2024, 1, 31))
-    assert result.items == 63 and result.missing_ids == {}
-    assert fake.seen[0].path == "/v3/data/kpi/N00945/municipality/0180,1280,1480"
-    assert len(fake.seen) == 13 and all(s.args["from_date"] == "2024-01-31" for s in fake.seen)
-    by_year = client.data(kpi="N00945", year=2010)
-    assert fake.seen[-1].path == "/v3/data/kpi/N00945/year/2010" and by_year.items == 3
+    munis = ["0180", "1280", "1480"]
+    result = client.data(kpi="N02901", municipality=munis, from_date=date(2024, 1, 31))
+    # every base value counts as updated on the scrape date (2024-08-30), after from_date
+    changed = value_rows(fake, ["N02901"], munis).filter(pl.col("updated") > date(2024, 1, 31))
+    assert result.items == item_count(changed) == 45 and result.missing_ids == {}
+    assert result.values == changed.height == 135
+    assert seen(fake)[0].path == "/v3/data/kpi/N02901/municipality/0180,1280,1480"
+    assert len(seen(fake)) == 9 and all(s.args["from_date"] == "2024-01-31" for s in seen(fake))
+    by_year = client.data(kpi="N02901", year=2010)
+    in_2010 = value_rows(fake, ["N02901"]).filter(pl.col("period") == 2010)
+    assert seen(fake)[-1].path == "/v3/data/kpi/N02901/year/2010"
+    assert by_year.items == item_count(in_2010) == 291
 
 
-def test_oudata_path_form(fake: FakeKolada, settings: KoladaSettings, tmp_path: Path) -> None:
+def test_oudata_path_form(fake: ReplayServer, settings: KoladaSettings, tmp_path: Path) -> None:
     ous = [o["id"] for o in metadata("ou") if o["id"].startswith("V21E")][:3]
     result = make_client(settings, tmp_path).oudata(kpi=["U21468"], ou=ous, year=[2022, 2023])
-    assert fake.seen[0].path == f"/v3/oudata/kpi/U21468/ou/{','.join(ous)}/year/2022,2023"
-    assert (result.endpoint, result.items, result.values, result.missing_ids) == ("oudata", 6, 6, {})
+    assert seen(fake)[0].path == f"/v3/oudata/kpi/U21468/ou/{','.join(ous)}/year/2022,2023"
+    # The fixtures hold no OU values, so the replay answers every /oudata request with no items.
+    assert (result.endpoint, result.items, result.values) == ("oudata", 0, 0)
+    assert result.missing_ids == {"kpi": ["U21468"], "ou": ous, "year": ["2022", "2023"]}
 
 
 @pytest.mark.parametrize(
@@ -176,17 +197,17 @@ def test_oudata_path_form(fake: FakeKolada, settings: KoladaSettings, tmp_path: 
     ],
 )
 def test_invalid_arguments_fail_before_any_request(
-    fake: FakeKolada, settings: KoladaSettings, tmp_path: Path, call: Any, message: str
+    fake: ReplayServer, settings: KoladaSettings, tmp_path: Path, call: Any, message: str
 ) -> None:
     with pytest.raises(ValueError, match=message):
         call(make_client(settings, tmp_path))
-    assert fake.seen == []
+    assert seen(fake) == []
 
 
 def test_a_failing_path_raises_and_stops_the_fetch(
-    fake: FakeKolada, settings: KoladaSettings, tmp_path: Path
+    fake: ReplayServer, settings: KoladaSettings, tmp_path: Path
 ) -> None:
-    fake.fail_paths = {"N03703": 500}
+    fake.fail_path("N03703", "500")
     client = make_client(settings, tmp_path)
     with pytest.raises(SourceHTTPError) as info:
         client.data(kpi=["N03702", "N03703"] + [f"N0{n}" for n in range(1000, 1024)], year=2015)

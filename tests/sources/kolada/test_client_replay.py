@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,20 +19,6 @@ from sources.rawstore import verify_pages
 from . import metadata
 
 FAST_FAULTS = ("429", "500", "502", "503", "504", "truncate", "drop", "html200")
-
-
-@pytest.fixture(scope="module")
-def _server() -> Iterator[ReplayServer]:
-    server = ReplayServer(port=0).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def replay(_server: ReplayServer) -> Iterator[ReplayServer]:
-    _server.reset()
-    yield _server
-    _server.reset()
 
 
 def settings_for(replay: ReplayServer, **overrides: float) -> KoladaSettings:

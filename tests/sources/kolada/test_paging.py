@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from fakes.http import Answer, LocalServer, Request
+from fakes.kolada import ReplayServer
 from sources.http import HttpClient, RateLimiter, RetryPolicy, SourceHTTPError
 from sources.kolada.paging import (
     OffBaseError,
@@ -20,7 +21,7 @@ from sources.kolada.paging import (
     with_per_page,
 )
 
-from . import FakeKolada, metadata
+from . import metadata, seen
 
 
 def make_http() -> HttpClient:
@@ -60,15 +61,14 @@ def test_with_per_page_replaces_and_keeps_the_rest_verbatim() -> None:
     )
 
 
-def test_follows_next_url_over_many_pages_of_the_real_catalogue(server: LocalServer) -> None:
-    fake = FakeKolada(page_size=500)
-    server.route("/v3/", fake.handle, prefix=True)
-    pages = list(iter_pages(make_http(), server.url_for("/v3/kpi")))
+def test_follows_next_url_over_many_pages_of_the_real_catalogue(replay: ReplayServer) -> None:
+    replay.set_page_size(500)
+    pages = list(iter_pages(make_http(), replay.base_url + "/kpi"))
     catalogue = metadata("kpi")
     assert len(pages) == -(-len(catalogue) // 500) == 13
     assert [it["id"] for p in pages for it in p.data["values"]] == [k["id"] for k in catalogue]
-    assert all(s.args["per_page"] == "5000" and s.status == 200 for s in fake.seen)
-    assert [s.args.get("page", "1") for s in fake.seen] == [str(n) for n in range(1, 14)]
+    assert all(s.args["per_page"] == "5000" and s.status == 200 for s in seen(replay))
+    assert [s.args.get("page", "1") for s in seen(replay)] == [str(n) for n in range(1, 14)]
     assert pages[1].url == pages[0].data["next_url"]
 
 
