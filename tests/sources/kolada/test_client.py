@@ -180,6 +180,30 @@ def test_oudata_path_form(fake: ReplayServer, settings: KoladaSettings, tmp_path
     assert result.missing_ids == {"kpi": ["U21468"], "ou": ous, "year": ["2022", "2023"]}
 
 
+def test_oudata_items_are_counted_and_nothing_is_missing(
+    fake: ReplayServer, settings: KoladaSettings, tmp_path: Path
+) -> None:
+    """The real fixtures hold no OU values, so the replay serves canned SYNTHETIC ones (one value per
+    OU and year, in the v3 item shape) to check the counting that test_oudata_path_form cannot."""
+    ous = [o["id"] for o in metadata("ou") if o["id"].startswith("V21E")][:3]
+    items = [
+        {
+            "kpi": "U21468",
+            "ou": ou,
+            "period": year,
+            "values": [{"gender": "T", "count": 1, "status": "", "value": 1.0}],
+        }
+        for ou in ous
+        for year in (2022, 2023)
+    ]
+    fake.set_canned({"oudata": [items]})
+    try:
+        result = make_client(settings, tmp_path).oudata(kpi=["U21468"], ou=ous, year=[2022, 2023])
+    finally:
+        fake.set_canned(None)
+    assert (result.endpoint, result.items, result.values, result.missing_ids) == ("oudata", 6, 6, {})
+
+
 @pytest.mark.parametrize(
     ("call", "message"),
     [
