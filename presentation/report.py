@@ -1,6 +1,6 @@
 """`jamfor report`: one self-contained HTML page per kommun, its charts rendered to SVG at build time.
 
-The page needs no network to be read: Altair specs are rendered offline by vl-convert and inlined,
+The page needs no network to be read: Vega-Lite specs are rendered offline by vl-convert and inlined,
 the CSS is inline and there is no script. Queries live in warehouse.report_query, chart specs in
 presentation.report_charts and the markup in presentation.report_template.
 """
