@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,10 +11,12 @@ import duckdb
 import pytest
 
 from tests import comparison_data as data
+from tests.duckdb_cli import duckdb_cli
 from warehouse import checks, marts
 from warehouse.comparison_query import BEST_RANK, NEUTRAL_RANK
 from warehouse.ddl import ensure_schema
 from warehouse.network_comparison import NETWORK_SOURCE
+from warehouse.publish import building
 
 MODELS = sorted(marts.MODELS.glob("*.sql"))
 
@@ -149,3 +152,37 @@ def test_a_patch_of_some_kpis_equals_the_full_build(tmp_path: Path) -> None:
         assert "mart.peer_set_member" in patched
     finally:
         con.close()
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same synthetic warehouse, published to a file as a load leaves it."""
+    root = tmp_path_factory.mktemp("published")
+    path = root / "jamfor.duckdb"
+    with building(path, run_id="models") as con:
+        data.build(con, data.reference_files(root))
+    return path
+
+
+@pytest.mark.parametrize("path", MODELS, ids=lambda p: p.stem)
+def test_a_model_pasted_into_the_duckdb_cli_gives_the_published_table(path: Path, published: Path) -> None:
+    """The real `duckdb` CLI (1.x, from PyPI; tests/duckdb_cli.py) run read-only on the published file:
+    the header's setup, then the model, give exactly the mart's rows."""
+    cli = duckdb_cli()
+    sql = path.read_text(encoding="utf-8")
+    setup = _paste_setup(sql) if marts.parse_model(f"mart.{path.stem}", sql).by_kpi else ""
+    script = (
+        f"{setup}\n"
+        f"SELECT count(*) FROM (({sql}\n) EXCEPT ALL SELECT * FROM mart.{path.stem});\n"
+        f"SELECT count(*) FROM (SELECT * FROM mart.{path.stem} EXCEPT ALL ({sql}\n));\n"
+    )
+    done = subprocess.run(
+        [cli, "-readonly", "-csv", "-noheader", str(published)],
+        input=script,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0 and not done.stderr, done.stderr
+    assert done.stdout.split() == ["0", "0"]
