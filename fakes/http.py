@@ -130,7 +130,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
 
-class _HTTPServer(ThreadingHTTPServer):
+class LoopbackHTTPServer(ThreadingHTTPServer):
+    """The stdlib server every fake runs on: daemon request threads, a backlog the concurrency tests need."""
+
     daemon_threads = True
     request_queue_size = REQUEST_QUEUE_SIZE
 
@@ -143,7 +145,7 @@ class LocalServer:
         self._prefixes: dict[tuple[str, str], Handler] = {}
         self._lock = threading.Lock()
         self._log: list[Request] = []
-        self._httpd = _HTTPServer((loopback(host), 0), _Handler)
+        self._httpd = LoopbackHTTPServer((loopback(host), 0), _Handler)
         self._httpd.local = self  # type: ignore[attr-defined]
         self._thread: threading.Thread | None = None
 

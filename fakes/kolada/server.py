@@ -13,11 +13,10 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 
-from fakes.http import loopback
+from fakes.http import LoopbackHTTPServer, loopback
 from fakes.kolada.canned import Routes
 from fakes.kolada.dataset import DATASETS, ReplayDataset, load_dataset
 from fakes.kolada.faults import ALL_FAULTS, DEFAULT_RETRY_AFTER, DEFAULT_SLOW_SECONDS, FaultPlan
@@ -26,14 +25,8 @@ from sources.kolada.settings import API_MAX_PER_PAGE
 
 logger = logging.getLogger(__name__)
 
-# The stdlib default backlog (5) refuses connections under the concurrency tests use.
-REQUEST_QUEUE_SIZE = 128
 
-
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = REQUEST_QUEUE_SIZE
-
+class _HTTPServer(LoopbackHTTPServer):
     def __init__(self, address: tuple[str, int], replay: ReplayServer) -> None:
         super().__init__(address, ReplayHandler)
         self.replay = replay
