@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from pipeline.scope import ScopeError, parse_kpis
-from presentation.csv_out import spreadsheet_csv
+from presentation.csv_out import write_machine_readable
 from presentation.numbers import format_number
 from settings.config import EXIT_USAGE, OUTDATED_YEARS, Paths, outdated_years
 from warehouse.comparison_query import NEUTRAL_RANK
@@ -192,11 +192,7 @@ def compare(args: argparse.Namespace) -> int:
     except LookupProblem as exc:
         print(f"jamfor: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if args.format == "csv":
-        sys.stdout.write(spreadsheet_csv(rows))
-    elif args.format == "json":
-        sys.stdout.write(rows.write_json() + "\n")
-    else:
+    if not write_machine_readable(rows, args.format):
         from presentation.compare_per_capita import print_per_capita
         from presentation.compare_table import print_side_by_side, table_console
 

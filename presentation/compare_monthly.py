@@ -15,7 +15,7 @@ from rich.console import Console, JustifyMethod
 from rich.markup import escape
 from rich.table import Table
 
-from presentation.csv_out import spreadsheet_csv
+from presentation.csv_out import write_machine_readable
 from presentation.numbers import format_number
 from settings.config import EXIT_USAGE, Paths
 from warehouse.comparison_query import NEUTRAL_RANK, LookupProblem
@@ -93,10 +93,6 @@ def compare_monthly(args: argparse.Namespace, peer_kind: str | None, network: st
     except LookupProblem as exc:
         print(f"jamfor: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if args.format == "csv":
-        sys.stdout.write(spreadsheet_csv(rows))
-    elif args.format == "json":
-        sys.stdout.write(rows.write_json() + "\n")
-    else:
+    if not write_machine_readable(rows, args.format):
         print_monthly(Console(), name, code, rows)
     return 0

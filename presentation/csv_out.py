@@ -9,6 +9,8 @@ keep the text as it is.
 
 from __future__ import annotations
 
+import sys
+
 import polars as pl
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -27,3 +29,16 @@ def defuse_formulas(frame: pl.DataFrame) -> pl.DataFrame:
 def spreadsheet_csv(frame: pl.DataFrame) -> str:
     """The frame as CSV text that is safe to open in a spreadsheet (see the module docstring)."""
     return defuse_formulas(frame).write_csv()
+
+
+def write_machine_readable(frame: pl.DataFrame, fmt: str) -> bool:
+    """Write `frame` to stdout as `--format csv` (spreadsheet-safe; lists joined by '; ') or `json`;
+    False for any other format (the caller prints its table)."""
+    if fmt == "csv":
+        lists = [name for name, dtype in frame.schema.items() if isinstance(dtype, pl.List)]
+        sys.stdout.write(spreadsheet_csv(frame.with_columns(pl.col(lists).list.join("; "))))
+    elif fmt == "json":
+        sys.stdout.write(frame.write_json() + "\n")
+    else:
+        return False
+    return True

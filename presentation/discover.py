@@ -18,7 +18,7 @@ from rich.table import Table
 
 from pipeline.scope import ScopeError, parse_kpis, resolve_kpis
 from pipeline.user_scope import check_known, current_scope
-from presentation.csv_out import spreadsheet_csv
+from presentation.csv_out import write_machine_readable
 from settings.config import EXIT_USAGE, Paths
 from warehouse.comparison_query import LookupProblem
 from warehouse.discover_query import (
@@ -36,12 +36,7 @@ MEMBERS_SHOWN = 20  # a table lists this many members of a big set (Riket, län)
 
 def _emit(frame: pl.DataFrame, fmt: str, title: str, limit: int = 0) -> None:
     """Write rows as CSV or JSON (all of them), or as a table (the first `limit`, 0 = all)."""
-    if fmt == "csv":
-        text_lists = [n for n, t in frame.schema.items() if isinstance(t, pl.List)]
-        sys.stdout.write(spreadsheet_csv(frame.with_columns(pl.col(text_lists).list.join("; "))))
-        return
-    if fmt == "json":
-        sys.stdout.write(frame.write_json() + "\n")
+    if write_machine_readable(frame, fmt):
         return
     shown = frame.head(limit) if limit else frame
     table = Table(title=title, title_justify="left")
