@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import duckdb
 
 from models.catalogue import TABLES, DataTest, Table
-from warehouse.ddl import qualified, quote, scalar
+from warehouse.ddl import present_tables, qualified, quote, scalar
 
 
 @dataclass(frozen=True)
@@ -105,17 +105,9 @@ def _column_failures(con: duckdb.DuckDBPyConnection, spec: Table) -> list[Failur
     ]
 
 
-def _present(con: duckdb.DuckDBPyConnection) -> set[str]:
-    rows = con.execute(
-        "SELECT schema_name || '.' || table_name FROM duckdb_tables() "
-        "WHERE database_name = current_database()"
-    ).fetchall()
-    return {name for (name,) in rows}
-
-
 def run_data_tests(con: duckdb.DuckDBPyConnection, tables: Iterable[Table] = TABLES) -> list[Failure]:
     """Run every data test of the given models (all by default) that exist in `con`; return the failures."""
-    present = _present(con)
+    present = present_tables(con)
     failures: list[Failure] = []
     for spec in tables:
         if spec.qualified not in present:

@@ -39,6 +39,16 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("COMMIT")
 
 
+def present_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The `schema.table` names of the connection's own database (a file from an older jamfor may lack
+    some of the catalogue's tables until its next load)."""
+    rows = con.execute(
+        "SELECT schema_name || '.' || table_name FROM duckdb_tables() "
+        "WHERE database_name = current_database()"
+    ).fetchall()
+    return {name for (name,) in rows}
+
+
 def quote(identifier: str) -> str:
     """Quote an SQL identifier (names come from the spec, quoting guards keywords like `count`)."""
     return '"' + identifier.replace('"', '""') + '"'

@@ -19,6 +19,7 @@ import polars as pl
 
 from warehouse import checks, history, marts, runs
 from warehouse import registers as wh_files
+from warehouse.ddl import present_tables
 from warehouse.publish import building, connect_readonly
 from warehouse.reference import ReferenceInputs, read_inputs, reference_tables, write_reference
 
@@ -77,11 +78,7 @@ def published_files(warehouse: Path, hashes: list[str]) -> tuple[KnownFiles, pl.
         return {}, _NO_UNITS
     con = connect_readonly(warehouse)
     try:
-        tables = {
-            r[0]
-            for r in con.execute("SELECT schema_name || '.' || table_name FROM duckdb_tables()").fetchall()
-        }
-        known = wh_files.loaded_files(con, hashes) if "meta.loaded_file" in tables else {}
+        known = wh_files.loaded_files(con, hashes) if "meta.loaded_file" in present_tables(con) else {}
         return known, wh_files.municipality_reference(con)
     finally:
         con.close()

@@ -28,7 +28,7 @@ import duckdb
 
 from models.catalogue import Table as TableSpec
 from models.catalogue import table as table_spec
-from warehouse.ddl import SchemaDriftError, apply_comments, quote, scalar
+from warehouse.ddl import SchemaDriftError, apply_comments, present_tables, quote, scalar
 
 MODELS = Path(__file__).resolve().parent.parent / "models" / "mart"
 # the temp table of kpi_ids a by_kpi model selects (one column, kpi_id); the models name it literally
@@ -114,7 +114,7 @@ MARTS: list[Mart] = discover()
 
 def missing(con: duckdb.DuckDBPyConnection) -> list[Mart]:
     """Marts whose table does not exist yet (a new warehouse, or a mart added by an upgrade)."""
-    present = set(_present_tables(con))
+    present = present_tables(con)
     return [mart for mart in MARTS if mart.table not in present]
 
 
@@ -133,7 +133,7 @@ def rebuild(
     bounded by the chunk, not by the warehouse (a 10 M value comparison mart at once needs > 2 GB).
     """
     rows: dict[str, int] = {}
-    present = set(_present_tables(con))
+    present = present_tables(con)
     try:
         for mart in MARTS if marts is None else marts:
             rows[mart.table] = _build(con, mart, kpis if mart.table in present else None, chunk_values)
@@ -199,15 +199,6 @@ def _set_kpis(con: duckdb.DuckDBPyConnection, kpis: Sequence[str]) -> None:
         f"CREATE OR REPLACE TEMP TABLE {MART_KPIS} AS SELECT unnest($k::VARCHAR[]) AS kpi_id",
         {"k": list(kpis)},
     )
-
-
-def _present_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [
-        f"{schema}.{name}"
-        for schema, name in con.execute(
-            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database()"
-        ).fetchall()
-    ]
 
 
 def _check_built(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:

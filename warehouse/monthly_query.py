@@ -9,6 +9,7 @@ import duckdb
 import polars as pl
 
 from warehouse.comparison_query import LookupProblem, resolve_municipality
+from warehouse.ddl import present_tables
 from warehouse.publish import connect_readonly
 
 MONTHLY_KINDS = ("lan", "riket", "network")
@@ -20,11 +21,7 @@ NO_DATA = (
 
 
 def _has_mart(con: duckdb.DuckDBPyConnection) -> bool:
-    found = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = 'mart' AND table_name = 'monthly_comparison'"
-    ).fetchall()
-    return found[0][0] > 0
+    return "mart.monthly_comparison" in present_tables(con)
 
 
 def monthly_rows(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
-from warehouse.ddl import scalar
+from warehouse.ddl import present_tables
 
 
 @dataclass(frozen=True)
@@ -121,12 +121,7 @@ def per_capita_rows(
     if gender != "T":
         note = f"per-capita figures are for gender T only (SCB population of both sexes), not {gender}"
         return PerCapita(pl.DataFrame(schema=PER_CAPITA_SCHEMA), (note,))
-    has_population = scalar(
-        con,
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = 'mart' AND table_name = 'population_year'",
-    )
-    if not has_population:
+    if "mart.population_year" not in present_tables(con):
         note = "this warehouse has no mart.population_year (SCB population); " + LOAD_POPULATION.format("")
         return PerCapita(_without_population(counted), (note,))
     params = {

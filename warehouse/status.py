@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 
 from models.catalogue import TABLES
-from warehouse.ddl import quote, scalar
+from warehouse.ddl import present_tables, quote, scalar
 from warehouse.publish import connect_readonly
 
 LAST_RUNS = 10
@@ -31,11 +31,11 @@ def summary(path: Path, *, last_runs: int = LAST_RUNS) -> dict[str, Any]:
     con = connect_readonly(path)
     # Timestamps are cast to text in SQL so the summary is JSON-ready for the CLI and Prefect artifacts.
     try:
-        present = set(con.execute("SELECT schema_name || '.' || table_name FROM duckdb_tables()").fetchall())
+        present = present_tables(con)
         wanted = [t for t in TABLES if t.schema in ("core", "mart")]
         # a file published by an older jamfor lacks the newer tables until its next load builds them
-        counted = [t for t in wanted if (t.qualified,) in present]
-        missing = [t.qualified for t in wanted if (t.qualified,) not in present]
+        counted = [t for t in wanted if t.qualified in present]
+        missing = [t.qualified for t in wanted if t.qualified not in present]
         counts_sql = " UNION ALL ".join(
             f"SELECT '{t.qualified}' AS table_name, count(*) AS n FROM {quote(t.schema)}.{quote(t.name)}"
             for t in counted
