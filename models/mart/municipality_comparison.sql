@@ -13,144 +13,151 @@
 -- its value for the mean, the partition's sorted values without its own for the median). Ranks come from
 -- one ascending sort per partition (rank() counts the values below, a running count those at or below),
 -- so "lower is better" and "higher is better" share it; the Riket partition is the kommun values
--- themselves, sorted once, and gives every row its national rank. A Liknande kommuner group belongs to
--- one kommun and lists only its similar kommuner, so that kommun's row is joined to the members' rows and
--- aggregated. A year's values are compared within that year's version of the group, else the newest
--- earlier one, else the oldest later one (peer_set_vintage then differs from the year). Both ways tied
--- values share the best rank and NULL values are not ranked; sums run in value order so a rebuild of the
--- same data is bit-identical. Year-on-year deltas join last year's row (own value, set total; a Liknande
--- version's peers last year) instead of a window over the output. National figures come from the Riket
--- set, colour bands from the kommuner's quantiles that year (a network's own measure: its network's).
+-- themselves and gives every row its national rank. A Liknande kommuner group belongs to one kommun and
+-- lists only its similar kommuner, so that kommun's row is joined to the members' rows and aggregated.
+-- A year's values are compared within that year's version of the group, else the newest earlier one,
+-- else the oldest later one (peer_set_vintage then differs from the year). Both ways tied values share
+-- the best rank and NULL values are not ranked; sums run in value order so a rebuild of the same data is
+-- bit-identical. Year-on-year deltas join last year's row (own value, set total; a Liknande version's
+-- peers last year) instead of a window over the output. National figures come from the Riket set,
+-- colour bands from the kommuner's quartiles that year (a network's own measure: its network's).
 -- A network's own measures (core.network_measure, yearly) are compared within that network only, for
 -- the members it lists; their national columns are NULL and their source_note starts with
 -- warehouse.network_comparison.NETWORK_SOURCE (a test checks).
 --
+-- Keys: the work is done on integers, the strings come back in the last step. A set is numbered sx, a
+-- KPI kx (both in their id's order, within this build only), a kommun by its four-digit code (mid), and a
+-- value vid = pk * 10000 + mid with pk = (kx * 10000 + year) * 3 + gender (K 0, M 1, T 2): pk is the
+-- KPI, year and gender a comparison is made within, pk - 3 (vid - 30000) the same a year earlier. Joins,
+-- the one window and the sort run on these numbers (a third less CPU than on the string keys, output
+-- identical: bench/README.md, issue #15).
+--
 -- Row order: each KPI chunk's rows are sorted by kommun (then KPI, year, gender, set) while still narrow,
--- before the labels are joined, so one kommun's rows sit in a few row groups per chunk and its query
--- skips the rest; there is no global order (sort by the key when reading).
+-- then labelled by list lookups (dims) that keep that order, so one kommun's rows sit in a few row
+-- groups per chunk and its query skips the rest; there is no global order (sort by the key when reading).
 WITH
 kommun AS (
-    SELECT municipality_id, title FROM core.municipality
+    -- a kommun's id is four digits (schemas.ids), so its number keys the rows below
+    SELECT municipality_id, municipality_id::SMALLINT AS mid, title FROM core.municipality
     WHERE valid_to IS NULL AND NOT is_deleted AND kind = 'kommun'
 ),
+kpi_code AS (
+    -- one number per KPI (and network measure) of this build, in kpi_id order; the rows are keyed,
+    -- joined, ranked and sorted on integers and get their strings back in the last SELECT
+    SELECT kpi_id, row_number() OVER (ORDER BY kpi_id) AS kx FROM (SELECT DISTINCT kpi_id FROM mart_kpis)
+),
 kpi_ref AS (
-    SELECT k.kpi_id, coalesce(d.direction, 'neutral') AS direction, a.peer_area
+    SELECT k.kpi_id, c.kx, coalesce(d.direction, 'neutral') AS direction, a.peer_area
     FROM (
         SELECT DISTINCT kpi_id FROM mart.kpi_value
         WHERE municipality_kind = 'kommun' AND kpi_id IN (SELECT kpi_id FROM mart_kpis)
     ) AS k
+    JOIN kpi_code AS c ON c.kpi_id = k.kpi_id
     LEFT JOIN core.ref_kpi_direction AS d ON d.kpi_id = k.kpi_id
     LEFT JOIN core.ref_kpi_peer_area AS a ON a.kpi_id = k.kpi_id
 ),
 set_info AS (
-    SELECT DISTINCT peer_set_id AS set_key, peer_set_kind AS kind, peer_set_title AS title,
-           peer_set_vintage AS vintage, peer_area AS area, n_peers
-    FROM mart.peer_set_member
+    -- sx numbers the sets in peer_set_id order
+    SELECT *, row_number() OVER (ORDER BY set_key) AS sx FROM (
+        SELECT DISTINCT peer_set_id AS set_key, peer_set_kind AS kind, peer_set_title AS title,
+               peer_set_vintage AS vintage, peer_area AS area, n_peers
+        FROM mart.peer_set_member
+    )
+),
+riket_set AS (
+    SELECT sx FROM set_info WHERE set_key = 'riket'
 ),
 liknande AS (
     -- one row per Liknande version: its anchor kommun, area, vintage and until when it was current
-    SELECT peer_set_id AS set_key, group_id, peer_area AS area, peer_set_vintage AS vintage_year,
-           municipality_id AS anchor_municipality_id,
-           coalesce(replaced_at, 'infinity'::TIMESTAMPTZ) AS version_end
-    FROM mart.peer_set_member WHERE peer_set_kind = 'liknande' AND is_anchor
+    SELECT i.sx, p.group_id, p.peer_area AS area, p.peer_set_vintage AS vintage_year,
+           p.municipality_id::SMALLINT AS anchor_mid,
+           coalesce(p.replaced_at, 'infinity'::TIMESTAMPTZ) AS version_end
+    FROM mart.peer_set_member AS p JOIN set_info AS i ON i.set_key = p.peer_set_id
+    WHERE p.peer_set_kind = 'liknande' AND p.is_anchor
 ),
 liknande_member AS (
-    SELECT peer_set_id AS set_key, municipality_id AS member_id FROM mart.peer_set_member
-    WHERE peer_set_kind = 'liknande' AND NOT is_anchor
+    SELECT i.sx, p.municipality_id::SMALLINT AS member_mid
+    FROM mart.peer_set_member AS p JOIN set_info AS i ON i.set_key = p.peer_set_id
+    WHERE p.peer_set_kind = 'liknande' AND NOT p.is_anchor
 ),
 shared_member AS (
-    SELECT peer_set_id AS set_key, municipality_id AS member_id FROM mart.peer_set_member
-    WHERE peer_set_kind <> 'liknande'
+    SELECT i.sx, p.municipality_id::SMALLINT AS member_mid
+    FROM mart.peer_set_member AS p JOIN set_info AS i ON i.set_key = p.peer_set_id
+    WHERE p.peer_set_kind <> 'liknande' AND p.peer_set_id <> 'riket'
 ),
 val AS (
-    SELECT v.kpi_id, v.municipality_id, v.year, v.gender, v.value, v.is_preliminary, r.direction,
-           r.peer_area
-    FROM mart.kpi_value AS v JOIN kpi_ref AS r ON r.kpi_id = v.kpi_id
-    WHERE v.municipality_kind = 'kommun'
+    -- a kommun's value numbered vid = pk * 10000 + kommun, pk = (kx * 10000 + year) * 3 + gender (K 0,
+    -- M 1, T 2, their sort order): pk is the KPI, year and gender every comparison is made within, and
+    -- pk - 3 the same a year earlier
+    SELECT pk * 10000 + mid AS vid, *
+    FROM (
+        SELECT (r.kx * 10000 + v.year) * 3 + CASE v.gender WHEN 'K' THEN 0 WHEN 'M' THEN 1 ELSE 2 END AS pk,
+               v.municipality_id::SMALLINT AS mid, r.kx, v.year, v.value, v.is_preliminary,
+               r.direction = 'lower' AS lower, r.peer_area
+        FROM mart.kpi_value AS v JOIN kpi_ref AS r ON r.kpi_id = v.kpi_id
+        WHERE v.municipality_kind = 'kommun'
+    )
 ),
 labels AS (
-    SELECT kpi_id, any_value(kpi_title) AS kpi_title FROM mart.kpi_value
-    WHERE kpi_id IN (SELECT kpi_id FROM mart_kpis)
-    GROUP BY kpi_id
+    SELECT c.kx, any_value(v.kpi_title) AS kpi_title FROM mart.kpi_value AS v
+    JOIN kpi_code AS c ON c.kpi_id = v.kpi_id
+    GROUP BY c.kx
 ),
 newest AS (
     -- the KPI's newest year with a kommun value: a value far older than it is flagged when shown
-    SELECT kpi_id, max(year) FILTER (WHERE value IS NOT NULL) AS kpi_newest_year FROM val GROUP BY kpi_id
+    SELECT kx, max(year) FILTER (WHERE value IS NOT NULL) AS kpi_newest_year FROM val GROUP BY kx
 ),
 national AS (
-    SELECT kpi_id, year, gender, count(value) AS n_national, median(value) AS kommun_median,
+    SELECT pk, count(value) AS n_national, median(value) AS kommun_median,
            quantile_cont(value, 0.25) AS p25, quantile_cont(value, 0.75) AS p75
-    FROM val GROUP BY ALL
+    FROM val GROUP BY pk
 ),
 riket AS (
-    SELECT kpi_id, year, gender, value FROM mart.kpi_value
-    WHERE municipality_id = '0000' AND kpi_id IN (SELECT kpi_id FROM mart_kpis)
+    SELECT (c.kx * 10000 + v.year) * 3 + CASE v.gender WHEN 'K' THEN 0 WHEN 'M' THEN 1 ELSE 2 END AS pk,
+           v.value
+    FROM mart.kpi_value AS v JOIN kpi_code AS c ON c.kpi_id = v.kpi_id
+    WHERE v.municipality_id = '0000'
 ),
 set_rows AS (
     -- Riket is every kommun: its rows are `val` itself, the other shared sets join their members
-    SELECT 'riket' AS set_key, municipality_id, kpi_id, year, gender, value FROM val
+    SELECT r.sx, v.pk, v.vid, v.value, v.lower FROM val AS v, riket_set AS r
     UNION ALL
-    SELECT m.set_key, v.municipality_id, v.kpi_id, v.year, v.gender, v.value
-    FROM shared_member AS m JOIN val AS v ON v.municipality_id = m.member_id WHERE m.set_key <> 'riket'
+    SELECT m.sx, v.pk, v.vid, v.value, v.lower
+    FROM shared_member AS m JOIN val AS v ON v.mid = m.member_mid
 ),
 set_total AS (
     -- summed in value order, so peer_mean is bit-identical from one rebuild to the next. The median
     -- of the peers (the set without one member) only ever needs the sorted values at positions A, A+1
     -- and A+2, A = n // 2, so those three are kept instead of a per-row window median
-    SELECT set_key, kpi_id, year, gender, n_values, total,
+    SELECT sx, pk, n_values, total,
            sorted[n_values // 2] AS v_a, sorted[n_values // 2 + 1] AS v_b, sorted[n_values // 2 + 2] AS v_c
     FROM (
-        SELECT set_key, kpi_id, year, gender, count(value) AS n_values, sum(value ORDER BY value) AS total,
-               list(value ORDER BY value) FILTER (WHERE value IS NOT NULL) AS sorted
-        FROM set_rows GROUP BY ALL
+        SELECT sx, pk, coalesce(len(sorted), 0) AS n_values, list_sum(sorted) AS total, sorted FROM (
+            SELECT sx, pk, list(value ORDER BY value) FILTER (WHERE value IS NOT NULL) AS sorted
+            FROM set_rows GROUP BY sx, pk
+        )
     )
 ),
-val_ranked AS (
-    -- one sort per KPI, year and gender ranks every kommun nationally (the Riket set): rank() is
-    -- 1 + the values below, the running count the values at or below, so "higher is better" ranks
-    -- are 1 + n - that count. The value a year earlier rides along for the year-on-year deltas.
-    SELECT v.*, t.n_values, t.total, t.v_a, t.v_b, t.v_c, p.value AS prev_value,
-           p.kpi_id IS NOT NULL AS has_prev, v.value - p.value AS delta_prev_year,
-           rank() OVER ascending AS rank_below, count(v.value) OVER ascending AS n_at_or_below,
-           row_number() OVER ascending AS row_pos
+set_ranked AS MATERIALIZED (
+    -- one ascending sort per set, KPI, year and gender ranks both ways: rank() is 1 + the values
+    -- below, the running count the values at or below, so "higher is better" ranks are 1 + n - that
+    -- count; ties share the best rank and NULL values get none. The Riket rows give the national rank
+    SELECT s.sx, s.pk, s.vid, s.value, t.n_values, t.total, t.v_a, t.v_b, t.v_c,
+           CASE WHEN s.value IS NULL THEN NULL WHEN s.lower THEN rank() OVER ascending
+                ELSE 1 + t.n_values - count(s.value) OVER ascending END AS rank_in_set,
+           CASE WHEN s.value IS NOT NULL THEN row_number() OVER ascending END AS pos
+    FROM set_rows AS s
+    JOIN set_total AS t ON t.sx = s.sx AND t.pk = s.pk
+    WINDOW ascending AS (PARTITION BY s.sx, s.pk ORDER BY s.value ASC NULLS LAST)
+),
+own AS (
+    -- what a kommun's row carries into every set: its value a year earlier (the year-on-year deltas)
+    -- and its national rank (its rank in the Riket set)
+    SELECT v.vid, v.value, v.is_preliminary, p.value AS prev_value, p.vid IS NOT NULL AS has_prev,
+           v.value - p.value AS delta_prev_year, n.rank_in_set AS national_rank
     FROM val AS v
-    JOIN set_total AS t ON t.set_key = 'riket' AND t.kpi_id = v.kpi_id AND t.year = v.year
-                       AND t.gender = v.gender
-    LEFT JOIN val AS p ON p.municipality_id = v.municipality_id AND p.kpi_id = v.kpi_id
-                      AND p.gender = v.gender AND p.year = v.year - 1
-    WINDOW ascending AS (PARTITION BY v.kpi_id, v.year, v.gender ORDER BY v.value ASC NULLS LAST)
-),
-val_national AS (
-    SELECT * EXCLUDE (n_values, total, v_a, v_b, v_c, rank_below, n_at_or_below, row_pos),
-           -- rank among the set's values, best first (ties share the best rank, NULL values get none):
-           -- lower is better -> rank() (1 + the values below); higher or neutral -> 1 + the values above
-           CASE WHEN value IS NULL THEN NULL WHEN direction = 'lower' THEN rank_below
-                ELSE 1 + n_values - n_at_or_below END AS national_rank
-    FROM val_ranked
-),
-member_ranked AS (
-    -- the other shared sets: the same single sort per set, KPI, year and gender
-    SELECT m.set_key, v.*, t.n_values, t.total, t.v_a, t.v_b, t.v_c,
-           rank() OVER ascending AS rank_below, count(v.value) OVER ascending AS n_at_or_below,
-           row_number() OVER ascending AS row_pos
-    FROM shared_member AS m
-    JOIN val_national AS v ON v.municipality_id = m.member_id
-    JOIN set_total AS t ON t.set_key = m.set_key AND t.kpi_id = v.kpi_id AND t.year = v.year
-                       AND t.gender = v.gender
-    WHERE m.set_key <> 'riket'
-    WINDOW ascending AS (PARTITION BY m.set_key, v.kpi_id, v.year, v.gender ORDER BY v.value ASC NULLS LAST)
-),
-shared_ranked AS (
-    -- the same rank as val_national's national_rank, now within each set
-    SELECT * REPLACE (CASE WHEN value IS NULL THEN NULL WHEN direction = 'lower' THEN rank_below
-                           ELSE 1 + n_values - n_at_or_below END AS rank_below) FROM (
-        SELECT 'riket' AS set_key, *,
-               CASE WHEN value IS NULL THEN NULL WHEN direction = 'lower' THEN rank_below
-                    ELSE 1 + n_values - n_at_or_below END AS national_rank
-        FROM val_ranked
-        UNION ALL BY NAME
-        SELECT * FROM member_ranked
-    )
+    LEFT JOIN val AS p ON p.vid = v.vid - 30000
+    LEFT JOIN (FROM set_ranked AS s SEMI JOIN riket_set AS r ON r.sx = s.sx) AS n ON n.vid = v.vid
 ),
 shared_positions AS (
     -- the own value's 1-based position among the set's non-null values in ascending order is pos;
@@ -159,42 +166,39 @@ shared_positions AS (
     SELECT *, (m + 1) // 2 + ((pos IS NOT NULL) AND (m + 1) // 2 >= pos)::BIGINT - a AS lo_off,
            m // 2 + 1 + ((pos IS NOT NULL) AND m // 2 + 1 >= pos)::BIGINT - a AS hi_off
     FROM (
-        SELECT *, n_values // 2 AS a, CASE WHEN value IS NOT NULL THEN row_pos END AS pos,
-               n_values - (value IS NOT NULL)::BIGINT AS m
-        FROM shared_ranked
+        SELECT *, n_values // 2 AS a, n_values - (value IS NOT NULL)::BIGINT AS m FROM set_ranked
     )
 ),
 shared_stats AS (
     -- the peers are the other rows of the set, KPI, year and gender: the total without the own value;
     -- the median interpolates like DuckDB's median (quantile_cont 0.5). Last year's peer mean is the
     -- same formula over last year's set total and own value.
-    SELECT s.set_key, s.municipality_id, s.kpi_id, s.year, s.gender, s.value, s.is_preliminary,
-           s.direction, s.national_rank, s.delta_prev_year,
+    SELECT s.sx, s.vid, o.value, o.is_preliminary, o.national_rank, o.delta_prev_year,
            s.m AS n_peers_with_value,
            (s.total - coalesce(s.value, 0)) / nullif(s.m, 0) AS peer_mean,
            CASE WHEN s.m > 0 THEN s.lo_v + (s.hi_v - s.lo_v) * 0.5 END AS peer_median,
-           s.rank_below AS rank_in_peers,
+           s.rank_in_set AS rank_in_peers,
            s.n_values AS n_ranked,
-           CASE WHEN s.has_prev THEN (s.total - coalesce(s.value, 0)) / nullif(s.m, 0)
-               - (p.total - coalesce(s.prev_value, 0))
-                 / nullif(p.n_values - (s.prev_value IS NOT NULL)::BIGINT, 0) END AS peer_mean_delta_prev_year
+           CASE WHEN o.has_prev THEN (s.total - coalesce(s.value, 0)) / nullif(s.m, 0)
+               - (p.total - coalesce(o.prev_value, 0))
+                 / nullif(p.n_values - (o.prev_value IS NOT NULL)::BIGINT, 0) END AS peer_mean_delta_prev_year
     FROM (
         SELECT *,
                CASE lo_off WHEN 0 THEN v_a WHEN 1 THEN v_b ELSE v_c END AS lo_v,
                CASE hi_off WHEN 0 THEN v_a WHEN 1 THEN v_b ELSE v_c END AS hi_v
         FROM shared_positions
     ) AS s
-    LEFT JOIN set_total AS p ON s.has_prev AND p.set_key = s.set_key AND p.kpi_id = s.kpi_id
-                            AND p.gender = s.gender AND p.year = s.year - 1
+    JOIN own AS o ON o.vid = s.vid
+    LEFT JOIN set_total AS p ON o.has_prev AND p.sx = s.sx AND p.pk = s.pk - 3
 ),
 liknande_year AS (
     -- the version a kommun's values of an area and year are compared within: that year's version, else
     -- the newest earlier one, else the oldest later one (peer_set_vintage then differs from the year)
-    SELECT y.municipality_id, y.peer_area, y.year, l.set_key
-    FROM (SELECT DISTINCT municipality_id, peer_area, year FROM val) AS y
-    JOIN liknande AS l ON l.anchor_municipality_id = y.municipality_id AND l.area = y.peer_area
+    SELECT y.mid, y.peer_area, y.year, l.sx
+    FROM (SELECT DISTINCT mid, peer_area, year FROM val) AS y
+    JOIN liknande AS l ON l.anchor_mid = y.mid AND l.area = y.peer_area
     QUALIFY row_number() OVER (
-        PARTITION BY y.municipality_id, y.peer_area, y.year
+        PARTITION BY y.mid, y.peer_area, y.year
         ORDER BY l.vintage_year <= y.year DESC NULLS LAST, abs(l.vintage_year - y.year) NULLS LAST,
                  l.version_end DESC, l.group_id
     ) = 1
@@ -202,145 +206,155 @@ liknande_year AS (
 liknande_use AS (
     -- each chosen version also over the year before, for peer_mean_delta_prev_year: last year's peer
     -- mean among the same peers (is_own marks the rows the mart keeps)
-    SELECT municipality_id, peer_area, year, set_key, bool_or(is_own) AS is_own FROM (
+    SELECT mid, peer_area, year, sx, bool_or(is_own) AS is_own FROM (
         SELECT *, TRUE AS is_own FROM liknande_year
         UNION ALL
-        SELECT municipality_id, peer_area, year - 1, set_key, FALSE FROM liknande_year
+        SELECT mid, peer_area, year - 1, sx, FALSE FROM liknande_year
     ) GROUP BY ALL
 ),
 nm_rows AS (
     -- a network's yearly measure rows of the kommuner the network lists (its peer set's members)
-    SELECT s.peer_set_id AS set_key, m.measure_id AS kpi_id, m.measure_title,
-           m.municipality_id, m.year, m.value, coalesce(m.direction, 'neutral') AS direction
+    SELECT i.sx, c.kx, m.measure_title, (c.kx * 10000 + m.year) * 3 + 2 AS pk,
+           m.municipality_id::SMALLINT AS mid, m.year, m.value,
+           coalesce(m.direction, 'neutral') AS direction
     FROM core.network_measure AS m
     JOIN mart.peer_set_member AS s ON s.peer_set_id = 'network:' || m.network
                                   AND s.municipality_id = m.municipality_id
+    JOIN set_info AS i ON i.set_key = s.peer_set_id
+    JOIN kpi_code AS c ON c.kpi_id = m.measure_id
     WHERE m.valid_to IS NULL AND NOT m.is_deleted AND m.month IS NULL
-      AND m.measure_id IN (SELECT kpi_id FROM mart_kpis)
 ),
 listed_pair AS (
     -- the sets compared pair by pair: a kommun's row against each peer's row of the same KPI, year and
     -- gender. A Liknande version lists one kommun's peers (of the group's area); a network's own
     -- measure is compared among the network's other members (gender T)
-    SELECT u.set_key, a.municipality_id, a.kpi_id, a.year, a.gender, a.value, a.direction,
-           p.value AS peer_value
+    SELECT u.sx, a.vid, a.value, a.lower, u.is_own, FALSE AS is_network, p.value AS peer_value
     FROM val AS a
-    JOIN liknande_use AS u ON u.municipality_id = a.municipality_id AND u.peer_area = a.peer_area
-                          AND u.year = a.year
-    LEFT JOIN liknande_member AS m ON m.set_key = u.set_key
-    LEFT JOIN val AS p ON p.municipality_id = m.member_id AND p.kpi_id = a.kpi_id AND p.year = a.year
-                      AND p.gender = a.gender
+    JOIN liknande_use AS u ON u.mid = a.mid AND u.peer_area = a.peer_area AND u.year = a.year
+    LEFT JOIN liknande_member AS m ON m.sx = u.sx
+    LEFT JOIN val AS p ON p.vid = a.pk * 10000 + m.member_mid
     UNION ALL
-    SELECT a.set_key, a.municipality_id, a.kpi_id, a.year, 'T', a.value, a.direction, p.value
+    SELECT a.sx, a.pk * 10000 + a.mid, a.value, a.direction = 'lower', TRUE, TRUE, p.value
     FROM nm_rows AS a
-    LEFT JOIN nm_rows AS p ON p.set_key = a.set_key AND p.kpi_id = a.kpi_id AND p.year = a.year
-                          AND p.municipality_id <> a.municipality_id
+    LEFT JOIN nm_rows AS p ON p.sx = a.sx AND p.pk = a.pk AND p.mid <> a.mid
 ),
 listed_agg AS (
     -- the peer statistics of the pairwise sets; averaged in value order: bit-identical from one rebuild
     -- to the next. Rank: 1 + the peers better than the kommun (ties share the best rank)
-    SELECT set_key, municipality_id, kpi_id, year, gender,
+    SELECT sx, vid, any_value(is_own) AS is_own, any_value(is_network) AS is_network,
            count(peer_value) AS n_peers_with_value, avg(peer_value ORDER BY peer_value) AS peer_mean,
            median(peer_value) AS peer_median,
            CASE WHEN any_value(value) IS NOT NULL THEN 1 + count(*) FILTER (
-               WHERE direction = 'lower' AND peer_value < value OR direction <> 'lower' AND peer_value > value
+               WHERE lower AND peer_value < value OR NOT lower AND peer_value > value
            ) END AS rank_in_peers,
            count(peer_value) + (any_value(value) IS NOT NULL)::BIGINT AS n_ranked
-    FROM listed_pair GROUP BY set_key, municipality_id, kpi_id, year, gender
+    FROM listed_pair GROUP BY sx, vid
 ),
 listed_stats AS (
     -- Δ peer mean: the same set's peers a year earlier (a Liknande version's peers in the year before)
-    SELECT c.*, c.peer_mean - p.peer_mean AS peer_mean_delta_prev_year
+    SELECT c.* EXCLUDE (is_own), c.peer_mean - p.peer_mean AS peer_mean_delta_prev_year
     FROM listed_agg AS c
-    LEFT JOIN listed_agg AS p ON p.set_key = c.set_key AND p.municipality_id = c.municipality_id
-                             AND p.kpi_id = c.kpi_id AND p.gender = c.gender AND p.year = c.year - 1
-),
-liknande_stats AS (
-    SELECT c.*, a.value, a.is_preliminary, a.direction, a.national_rank, a.delta_prev_year
-    FROM listed_stats AS c
-    JOIN val_national AS a ON a.municipality_id = c.municipality_id AND a.kpi_id = c.kpi_id
-                          AND a.year = c.year AND a.gender = c.gender
-    JOIN liknande_use AS u ON u.set_key = c.set_key AND u.municipality_id = c.municipality_id
-                          AND u.peer_area = a.peer_area AND u.year = c.year
-    WHERE u.is_own
-),
-stats AS (
-    SELECT * FROM shared_stats UNION ALL BY NAME SELECT * FROM liknande_stats
+    LEFT JOIN listed_agg AS p ON p.sx = c.sx AND p.vid = c.vid - 30000
+    WHERE c.is_own
 ),
 nm_quartiles AS (
-    SELECT set_key, kpi_id, year, quantile_cont(value, 0.25) AS p25, quantile_cont(value, 0.75) AS p75,
+    SELECT sx, pk, quantile_cont(value, 0.25) AS p25, quantile_cont(value, 0.75) AS p75,
            any_value(measure_title) AS measure_title
     FROM nm_rows GROUP BY ALL
 ),
 nm_newest AS (
-    SELECT set_key, kpi_id, max(year) FILTER (WHERE value IS NOT NULL) AS kpi_newest_year
+    SELECT sx, kx, max(year) FILTER (WHERE value IS NOT NULL) AS kpi_newest_year
     FROM nm_rows GROUP BY ALL
 ),
-nm_stats AS (
-    SELECT c.*, a.value, a.direction, a.value - p.value AS delta_prev_year,
-           q.p25, q.p75, q.measure_title, y.kpi_newest_year
-    FROM listed_stats AS c
-    JOIN nm_rows AS a ON a.set_key = c.set_key AND a.municipality_id = c.municipality_id
-                     AND a.kpi_id = c.kpi_id AND a.year = c.year
-    JOIN nm_quartiles AS q ON q.set_key = c.set_key AND q.kpi_id = c.kpi_id AND q.year = c.year
-    JOIN nm_newest AS y ON y.set_key = c.set_key AND y.kpi_id = c.kpi_id
-    LEFT JOIN nm_rows AS p ON p.set_key = c.set_key AND p.municipality_id = c.municipality_id
-                          AND p.kpi_id = c.kpi_id AND p.year = c.year - 1
+nm_value AS (
+    SELECT a.sx, a.pk * 10000 + a.mid AS vid, a.value, a.direction, a.value - p.value AS delta_prev_year
+    FROM nm_rows AS a
+    LEFT JOIN nm_rows AS p ON p.sx = a.sx AND p.pk = a.pk - 3 AND p.mid = a.mid
+),
+kolada_rows AS (
+    SELECT s.*, FALSE AS is_network, NULL::VARCHAR AS nm_direction
+    FROM shared_stats AS s
+    UNION ALL BY NAME
+    SELECT c.* EXCLUDE (is_network), o.value, o.is_preliminary, o.national_rank, o.delta_prev_year,
+           FALSE AS is_network, NULL::VARCHAR AS nm_direction
+    FROM listed_stats AS c JOIN own AS o ON o.vid = c.vid
+    WHERE NOT c.is_network
+),
+network_rows AS (
+    SELECT c.* EXCLUDE (is_network), a.value, FALSE AS is_preliminary, NULL::BIGINT AS national_rank,
+           a.delta_prev_year, TRUE AS is_network, a.direction AS nm_direction
+    FROM listed_stats AS c JOIN nm_value AS a ON a.sx = c.sx AND a.vid = c.vid
+    WHERE c.is_network
 ),
 clustered AS (
-    -- the Kolada and the network rows, narrow, sorted by kommun before the labels are joined: the labels
-    -- are joined to this stream (small build sides), so a chunk's rows land in row groups by kommun
-    -- and one kommun's query reads a few of them; sorting the 29 finished columns cost as much again
-    SELECT * FROM (
-        SELECT *, FALSE AS is_network FROM stats
-        UNION ALL BY NAME
-        SELECT *, TRUE AS is_network FROM nm_stats
-    )
-    ORDER BY municipality_id, kpi_id, year, gender, set_key
+    -- every row, narrow, sorted by kommun, then KPI, year, gender (vid's digits) and set before the
+    -- labels are joined: the labels have small build sides and keep this order, so a chunk's rows land
+    -- in row groups by kommun and one kommun's query reads a few of them
+    SELECT *, vid // 10000 AS pk, vid // 300000000 AS kx, vid % 10000 AS mid
+    FROM (FROM kolada_rows UNION ALL BY NAME FROM network_rows)
+    ORDER BY vid % 10000, vid // 10000, sx
+),
+dims AS (
+    -- the sets, KPIs and kommuner as lists indexed by their numbers, so labelling a row is a lookup that
+    -- keeps the rows in their sorted order (a hash join may build on the big side and scatter them)
+    SELECT (SELECT list({'kind': kind, 'set_key': set_key, 'title': title, 'vintage': vintage, 'area': area,
+                         'n_peers': n_peers} ORDER BY sx) FROM set_info) AS sets,
+           (SELECT list({'kpi_id': c.kpi_id, 'direction': r.direction} ORDER BY c.kx)
+            FROM kpi_code AS c LEFT JOIN kpi_ref AS r ON r.kx = c.kx) AS kpis,
+           (SELECT list({'municipality_id': k.municipality_id, 'title': k.title} ORDER BY r.i)
+            FROM range(0, 10000) AS r(i) LEFT JOIN kommun AS k ON k.mid = r.i) AS kommuner
+),
+labelled AS (
+    SELECT s.*, d.sets[s.sx] AS i, d.kpis[s.kx] AS c, d.kommuner[s.mid + 1] AS k,
+           CASE WHEN s.is_network THEN q.measure_title ELSE t.kpi_title END AS kpi_title,
+           CASE WHEN s.is_network THEN q.p25 ELSE n.p25 END AS p25,
+           CASE WHEN s.is_network THEN q.p75 ELSE n.p75 END AS p75,
+           CASE WHEN s.is_network THEN ny.kpi_newest_year ELSE y.kpi_newest_year END AS kpi_newest_year,
+           r.value AS national_value, n.kommun_median, n.n_national
+    FROM clustered AS s
+    CROSS JOIN dims AS d
+    -- the national figures are Kolada's: none for a network's own measures
+    LEFT JOIN national AS n ON NOT s.is_network AND n.pk = s.pk
+    LEFT JOIN labels AS t ON NOT s.is_network AND t.kx = s.kx
+    LEFT JOIN riket AS r ON NOT s.is_network AND r.pk = s.pk
+    LEFT JOIN newest AS y ON NOT s.is_network AND y.kx = s.kx
+    LEFT JOIN nm_quartiles AS q ON s.is_network AND q.sx = s.sx AND q.pk = s.pk
+    LEFT JOIN nm_newest AS ny ON s.is_network AND ny.sx = s.sx AND ny.kx = s.kx
+),
+directed AS (
+    SELECT *, CASE WHEN is_network THEN nm_direction ELSE c.direction END AS direction FROM labelled
 )
-SELECT s.municipality_id, k.title AS municipality_title, s.kpi_id,
-       CASE WHEN s.is_network THEN s.measure_title ELSE t.kpi_title END AS kpi_title, s.year, s.gender,
-       s.value, i.kind AS peer_set_kind, i.set_key AS peer_set_id, i.title AS peer_set_title,
+SELECT k.municipality_id, k.title AS municipality_title, c.kpi_id, kpi_title, (pk // 3 % 10000)::INTEGER AS year,
+       CASE pk % 3 WHEN 0 THEN 'K' WHEN 1 THEN 'M' ELSE 'T' END AS gender,
+       value, i.kind AS peer_set_kind, i.set_key AS peer_set_id, i.title AS peer_set_title,
        i.vintage::INTEGER AS peer_set_vintage, i.area AS peer_area, i.n_peers::BIGINT AS n_peers,
-       s.n_peers_with_value::BIGINT AS n_peers_with_value, s.peer_mean::DOUBLE AS peer_mean,
-       s.peer_median::DOUBLE AS peer_median, s.rank_in_peers::BIGINT AS rank_in_peers,
-       s.n_ranked::BIGINT AS n_ranked, r.value AS national_value,
-       n.kommun_median::DOUBLE AS national_kommun_median, s.national_rank::BIGINT AS national_rank,
-       n.n_national::BIGINT AS n_national,
+       n_peers_with_value::BIGINT AS n_peers_with_value, peer_mean::DOUBLE AS peer_mean,
+       peer_median::DOUBLE AS peer_median, rank_in_peers::BIGINT AS rank_in_peers,
+       n_ranked::BIGINT AS n_ranked, national_value,
+       kommun_median::DOUBLE AS national_kommun_median, national_rank::BIGINT AS national_rank,
+       n_national::BIGINT AS n_national,
        -- percentiles: 100 x (n - rank) / (n - 1), the share of the others ranked that are not better
-       CASE WHEN s.national_rank IS NOT NULL AND n.n_national > 1
-            THEN 100.0 * (n.n_national - s.national_rank) / (n.n_national - 1) END::DOUBLE
+       CASE WHEN national_rank IS NOT NULL AND n_national > 1
+            THEN 100.0 * (n_national - national_rank) / (n_national - 1) END::DOUBLE
            AS national_percentile,
-       s.direction,
+       direction,
        -- green in the best quarter, red in the worst, yellow between (a Kolada row against the
        -- kommuner's quartiles that year, a network row its network's); grey without a value
-       CASE WHEN s.value IS NULL THEN 'grey'
-            WHEN s.direction = 'neutral' THEN 'neutral'
-            WHEN s.direction = 'higher' AND s.value > CASE WHEN s.is_network THEN s.p75 ELSE n.p75 END
-              OR s.direction = 'lower' AND s.value < CASE WHEN s.is_network THEN s.p25 ELSE n.p25 END
-                THEN 'green'
-            WHEN s.direction = 'higher' AND s.value < CASE WHEN s.is_network THEN s.p25 ELSE n.p25 END
-              OR s.direction = 'lower' AND s.value > CASE WHEN s.is_network THEN s.p75 ELSE n.p75 END
-                THEN 'red'
+       CASE WHEN value IS NULL THEN 'grey'
+            WHEN direction = 'neutral' THEN 'neutral'
+            WHEN direction = 'higher' AND value > p75 OR direction = 'lower' AND value < p25 THEN 'green'
+            WHEN direction = 'higher' AND value < p25 OR direction = 'lower' AND value > p75 THEN 'red'
             ELSE 'yellow' END AS colour_band,
-       s.delta_prev_year::DOUBLE AS delta_prev_year,
-       s.peer_mean_delta_prev_year::DOUBLE AS peer_mean_delta_prev_year,
-       CASE WHEN s.is_network THEN FALSE ELSE s.is_preliminary END AS is_preliminary,
-       CASE WHEN s.is_network
+       delta_prev_year::DOUBLE AS delta_prev_year,
+       peer_mean_delta_prev_year::DOUBLE AS peer_mean_delta_prev_year,
+       CASE WHEN is_network THEN FALSE ELSE is_preliminary END AS is_preliminary,
+       CASE WHEN is_network
             THEN 'Källa: nätverkets egen fil (core.network_measure): value. Egen bearbetning (not Kolada): '
                  || 'peer statistics, ranks, colour_band, deltas.'
             ELSE 'Källa: Kolada: value, national_value. Egen bearbetning (not Kolada): peer and national '
                  || 'statistics, ranks, percentile, colour_band, deltas.' END AS source_note,
-       CASE WHEN s.rank_in_peers IS NOT NULL AND s.n_ranked > 1
-            THEN 100.0 * (s.n_ranked - s.rank_in_peers) / (s.n_ranked - 1) END::DOUBLE
+       CASE WHEN rank_in_peers IS NOT NULL AND n_ranked > 1
+            THEN 100.0 * (n_ranked - rank_in_peers) / (n_ranked - 1) END::DOUBLE
            AS percentile_in_peers,
-       (CASE WHEN s.is_network THEN s.kpi_newest_year ELSE y.kpi_newest_year END)::INTEGER AS kpi_newest_year
-FROM clustered AS s
-JOIN set_info AS i ON i.set_key = s.set_key
-JOIN kommun AS k ON k.municipality_id = s.municipality_id
--- the national figures are Kolada's: none for a network's own measures
-LEFT JOIN national AS n ON NOT s.is_network AND n.kpi_id = s.kpi_id AND n.year = s.year
-                       AND n.gender = s.gender
-LEFT JOIN labels AS t ON NOT s.is_network AND t.kpi_id = s.kpi_id
-LEFT JOIN riket AS r ON NOT s.is_network AND r.kpi_id = s.kpi_id AND r.year = s.year AND r.gender = s.gender
-LEFT JOIN newest AS y ON NOT s.is_network AND y.kpi_id = s.kpi_id
+       kpi_newest_year::INTEGER AS kpi_newest_year
+FROM directed
