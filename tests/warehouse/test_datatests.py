@@ -91,3 +91,17 @@ def test_every_model_gets_its_key_and_not_null_tests() -> None:
             assert "unique_key" in names
         assert {f"not_null_{c.name}" for c in spec.columns if c.not_null} <= names
     assert {"no_orphan_rows", "no_missing_rows"} <= {t.name for t in table("mart.kpi_value").tests}
+
+
+def test_a_mart_row_without_history_and_a_history_row_without_mart_row_are_both_caught(
+    published: Path,
+) -> None:
+    with building(published, run_id="run-2") as con:
+        con.execute(
+            "UPDATE mart.kpi_value SET year = year + 100 "
+            "WHERE rowid IN (SELECT min(rowid) FROM mart.kpi_value)"
+        )
+        con.execute("DELETE FROM mart.kpi_value WHERE rowid IN (SELECT max(rowid) FROM mart.kpi_value)")
+        failures = {f.test: f.rows for f in datatests.run_data_tests(con, [table("mart.kpi_value")])}
+        assert failures == {"no_orphan_rows": 1, "no_missing_rows": 2}
+        marts.rebuild(con)  # so the build publishes
