@@ -17,7 +17,7 @@ from typing import TypeAlias
 import duckdb
 import polars as pl
 
-from warehouse import checks, history, marts, runs
+from warehouse import checks, datatests, history, marts, runs
 from warehouse import registers as wh_files
 from warehouse.ddl import present_tables
 from warehouse.publish import building, connect_readonly
@@ -58,14 +58,18 @@ def refresh_marts(
     Marts are a pure function of core + reference tables, and `written` holds the rows each core table
     got this run. Nothing written and no reference change: only missing marts are built. Only
     core.kpi_value_history written: the KPI-wise marts replace the rows of the KPIs this run wrote (a
-    monthly run touches a few), the rest are rebuilt. Otherwise (dimensions, file-fed tables or
-    reference tables changed) every mart is rebuilt.
+    monthly run touches a few), the rest are rebuilt, and the data tests of the history and of the
+    patched marts read only those KPIs' rows (warehouse.datatests.limit_to_kpis). Otherwise (dimensions,
+    file-fed tables or reference tables changed) every mart is rebuilt.
     """
     changed = {table for table, rows in written.items() if rows}
     if not changed and not reference_changed:
         rebuilt = marts.rebuild(con, marts.missing(con))
     elif changed == {history.VALUES_TABLE} and not reference_changed:
-        rebuilt = marts.rebuild(con, kpis=history.kpis_written(con, run_id), chunk_values=chunk_values)
+        kpis = history.kpis_written(con, run_id)
+        patched = [m.table for m in marts.MARTS if m.by_kpi and m.table in present_tables(con)]
+        rebuilt = marts.rebuild(con, kpis=kpis, chunk_values=chunk_values)
+        datatests.limit_to_kpis(con, [history.VALUES_TABLE, *patched], kpis)
     else:
         rebuilt = marts.rebuild(con, chunk_values=chunk_values)
     return rebuilt, [m.table for m in marts.MARTS if m.table not in rebuilt]

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from models.catalogue import Column, DataTest, Table, table
@@ -105,3 +108,72 @@ def test_a_mart_row_without_history_and_a_history_row_without_mart_row_are_both_
         failures = {f.test: f.rows for f in datatests.run_data_tests(con, [table("mart.kpi_value")])}
         assert failures == {"no_orphan_rows": 1, "no_missing_rows": 2}
         marts.rebuild(con)  # so the build publishes
+
+
+def _offenders(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> dict[tuple[str, str], int]:
+    return {(f.model, f.test): f.rows for f in datatests.run_data_tests(con, [table(t) for t in tables])}
+
+
+@pytest.fixture
+def corrupt(published: Path, tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A writable copy of the published file in which N31807 and N21701 each have a duplicated, an orphan
+    and a missing mart row, and U30452 a second current history version and a negative count."""
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(published, copy)
+    con = duckdb.connect(str(copy))
+    for kpi in ("N31807", "N21701"):
+        con.execute(
+            "UPDATE mart.kpi_value SET year = year + 100 WHERE rowid IN "
+            "(SELECT max(rowid) FROM mart.kpi_value WHERE kpi_id = $k)",
+            {"k": kpi},
+        )
+        con.execute(
+            "INSERT INTO mart.kpi_value SELECT * FROM mart.kpi_value "
+            "WHERE kpi_id = $k AND year < 2100 LIMIT 2",
+            {"k": kpi},
+        )
+    con.execute(
+        "INSERT INTO core.kpi_value_history SELECT * FROM core.kpi_value_history "
+        "WHERE kpi_id = 'U30452' AND valid_to IS NULL LIMIT 3"
+    )
+    con.execute("UPDATE core.kpi_value_history SET count = -1 WHERE kpi_id = 'U30452'")
+    yield con
+    con.close()
+
+
+TABLES = ("core.kpi_value_history", "mart.kpi_value")
+
+
+def test_limit_to_kpis_tests_only_those_kpis_rows_of_the_tables_it_names(
+    corrupt: duckdb.DuckDBPyConnection,
+) -> None:
+    whole = _offenders(corrupt, TABLES)
+    assert whole[("core.kpi_value_history", "one_current_version")] == 3
+    assert whole[("core.kpi_value_history", "check_count")] > 0
+    datatests.limit_to_kpis(corrupt, ["mart.kpi_value"], ["N31807"])
+    assert datatests.limited_tables(corrupt) == {"mart.kpi_value"}
+    limited = _offenders(corrupt, TABLES)
+    # the mart's rows of N21701 are not tested; the history, not named, is tested whole
+    for test in ("unique_key", "no_orphan_rows", "no_missing_rows"):
+        assert whole[("mart.kpi_value", test)] == 2 * limited[("mart.kpi_value", test)] > 0
+    assert {k: n for k, n in limited.items() if k[0] != "mart.kpi_value"} == {
+        k: n for k, n in whole.items() if k[0] != "mart.kpi_value"
+    }
+
+
+def test_limit_to_kpis_limits_the_scd2_and_column_tests_of_the_history_too(
+    corrupt: duckdb.DuckDBPyConnection,
+) -> None:
+    whole = _offenders(corrupt, ("core.kpi_value_history",))
+    datatests.limit_to_kpis(corrupt, TABLES, ["N31807", "N21701"])
+    assert _offenders(corrupt, ("core.kpi_value_history",)) == {}
+    datatests.limit_to_kpis(corrupt, TABLES, ["U30452"])
+    assert _offenders(corrupt, ("core.kpi_value_history",)) == whole != {}
+
+
+def test_a_connection_without_limit_to_kpis_tests_every_row(published: Path) -> None:
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        assert datatests.limited_tables(con) == set()
+    finally:
+        con.close()

@@ -14,8 +14,9 @@ import polars as pl
 import pytest
 
 from tests import comparison_data as data
-from warehouse import checks, history, marts
+from warehouse import checks, datatests, history, marts
 from warehouse.ddl import ensure_schema
+from warehouse.load import refresh_marts
 
 
 @pytest.fixture
@@ -118,3 +119,26 @@ def test_a_mart_of_no_values_is_emptied(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DELETE FROM core.kpi_value_history")
     marts.rebuild(con)
     assert con.execute("SELECT count(*) FROM mart.municipality_comparison").fetchone() == (0,)
+
+
+def test_a_values_only_load_tests_only_the_rows_it_rewrote(con: duckdb.DuckDBPyConnection) -> None:
+    changed = _revise(con)
+    refresh_marts(
+        con, {history.VALUES_TABLE: 4}, run_id="r2", reference_changed=False, chunk_values=marts.CHUNK_VALUES
+    )
+    by_kpi = {m.table for m in marts.MARTS if m.by_kpi}
+    assert datatests.limited_tables(con) == {history.VALUES_TABLE} | by_kpi
+    limited = con.execute(f"SELECT kpi_id FROM temp.main.{datatests.SCOPE_KPIS} ORDER BY kpi_id").fetchall()
+    assert [k for (k,) in limited] == changed
+
+
+def test_a_load_that_changed_dimensions_tests_everything(con: duckdb.DuckDBPyConnection) -> None:
+    _revise(con)
+    refresh_marts(
+        con,
+        {history.VALUES_TABLE: 4, "core.municipality": 1},
+        run_id="r2",
+        reference_changed=False,
+        chunk_values=marts.CHUNK_VALUES,
+    )
+    assert datatests.limited_tables(con) == set()
