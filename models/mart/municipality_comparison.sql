@@ -239,16 +239,19 @@ listed_pair AS (
     LEFT JOIN nm_rows AS p ON p.sx = a.sx AND p.pk = a.pk AND p.mid <> a.mid
 ),
 listed_agg AS (
-    -- the peer statistics of the pairwise sets; averaged in value order: bit-identical from one rebuild
-    -- to the next. Rank: 1 + the peers better than the kommun (ties share the best rank)
-    SELECT sx, vid, any_value(is_own) AS is_own, any_value(is_network) AS is_network,
-           count(peer_value) AS n_peers_with_value, avg(peer_value ORDER BY peer_value) AS peer_mean,
-           median(peer_value) AS peer_median,
-           CASE WHEN any_value(value) IS NOT NULL THEN 1 + count(*) FILTER (
-               WHERE lower AND peer_value < value OR NOT lower AND peer_value > value
-           ) END AS rank_in_peers,
-           count(peer_value) + (any_value(value) IS NOT NULL)::BIGINT AS n_ranked
-    FROM listed_pair GROUP BY sx, vid
+    -- the peer statistics of the pairwise sets; averaged in value order (the sorted list, not an
+    -- ordered avg(), which sorted each group again): bit-identical from one rebuild to the next.
+    -- Rank: 1 + the peers better than the kommun (ties share the best rank)
+    SELECT * EXCLUDE (peers), list_avg(peers) AS peer_mean, list_median(peers) AS peer_median FROM (
+        SELECT sx, vid, any_value(is_own) AS is_own, any_value(is_network) AS is_network,
+               count(peer_value) AS n_peers_with_value,
+               list(peer_value ORDER BY peer_value) FILTER (WHERE peer_value IS NOT NULL) AS peers,
+               CASE WHEN any_value(value) IS NOT NULL THEN 1 + count(*) FILTER (
+                   WHERE lower AND peer_value < value OR NOT lower AND peer_value > value
+               ) END AS rank_in_peers,
+               count(peer_value) + (any_value(value) IS NOT NULL)::BIGINT AS n_ranked
+        FROM listed_pair GROUP BY sx, vid
+    )
 ),
 listed_stats AS (
     -- Δ peer mean: the same set's peers a year earlier (a Liknande version's peers in the year before)
