@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from models.catalogue import TABLES
+from models import catalogue
 from settings.config import OUTDATED_YEARS
 from warehouse.comparison import PEER_SET_KINDS
 from warehouse.ddl import quote
@@ -194,7 +194,7 @@ def export_marts(warehouse_path: Path, directory: Path) -> dict[str, Path]:
     con = connect_readonly(warehouse_path, current=True)
     written: dict[str, Path] = {}
     try:
-        for spec in (t for t in TABLES if t.kind == "mart"):
+        for spec in (t for t in catalogue.TABLES if t.kind == "mart"):
             target = (root / f"{spec.name}.parquet").resolve()
             # Names come from the spec, but a file must never land outside the chosen directory.
             if target.parent != root:
