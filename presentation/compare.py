@@ -98,6 +98,20 @@ def _display_cells(row: Row) -> list[str]:
     ]
 
 
+def figure_widths(columns: tuple[str, ...], lines: list[tuple[str, list[str]]]) -> list[int]:
+    """The on-screen width of each figure column: its widest cell or header line."""
+    return [
+        max(*(cell_len(part) for part in h.split("\n")), *(cell_len(cells[i]) for _, cells in lines))
+        for i, h in enumerate(columns)
+    ]
+
+
+def label_room(console_width: int, widths: list[int]) -> int:
+    """The width left for the label column of a `rich_table` whose figure columns have these widths
+    (each figure column takes 2 characters beyond its text: its padding and the box's rule)."""
+    return console_width - sum(widths) - 2 * (len(widths) + 1)
+
+
 def rich_table(
     console: Console,
     title: str,
@@ -112,15 +126,11 @@ def rich_table(
     A header may have two lines ("Riket\nrank"); columns whose last header line is in `left` are
     left-aligned, the figures right-aligned. Cells are plain text here (their width on screen is measured).
     """
-    widths = [
-        max(*(cell_len(part) for part in h.split("\n")), *(cell_len(cells[i]) for _, cells in lines))
-        for i, h in enumerate(columns)
-    ]
+    widths = figure_widths(columns, lines)
     table = Table(
         title=escape(title), title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), pad_edge=False
     )
-    # the figure columns, their padding and the box's rules take 2 characters per column beyond the text
-    room = console.width - sum(widths) - 2 * (len(widths) + 1)
+    room = label_room(console.width, widths)
     table.add_column(label, no_wrap=True, overflow="ellipsis", max_width=max(label_min, room))
     # a table that fits has the figure columns at exactly these widths: fixed, rich need not measure
     # every cell again (most of the print's time); one that overflows keeps rich's own narrowing

@@ -27,7 +27,9 @@ from presentation.compare import (
     OUTDATED_FOOTER,
     VINTAGE_FOOTER,
     Row,
+    figure_widths,
     grouped,
+    label_room,
     other_vintage,
     own_measure,
     print_tables,
@@ -184,8 +186,10 @@ def print_side_by_side(
         headers.pop(note)
         lines = [(label, cells[:note] + cells[note + 1 :]) for label, cells in lines]
     title = f"{name} ({code}) against its peer sets"
-    # only a terminal can be too narrow (a pipe is as wide as the table): measure only there
-    if console.is_terminal:
+    # only a terminal can be too narrow (a pipe is as wide as the table), and only when its labels would
+    # get less than LABEL_MIN: the table measured with labels cut to LABEL_MIN is no wider than the terminal
+    room = label_room(console.width, figure_widths(tuple(headers), lines))
+    if console.is_terminal and room < LABEL_MIN:
         need = _width(rich_table(Console(width=1), title, "KPI", LABEL_MIN, tuple(headers), lines, LEFT))
         if need > console.width:
             console.print(NARROW.format(need=need, have=console.width))
