@@ -4,7 +4,7 @@ Each file gives a table's kind, grain, description (its COMMENT), key, columns (
 COMMENT, an optional `check` predicate) and optional data tests; `models/catalogue.yml` holds the facts
 of the whole warehouse (schema version, layers, the SCD2 bookkeeping columns). DDL, COMMENTs, the data
 dictionary, the frame contracts and the build's data tests are all derived from what is loaded here.
-The files are read once per process and validated; a bad file fails with one line naming it.
+The files are read once per process, on first use, and validated; a bad file fails with one line naming it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -84,7 +84,7 @@ class Table:
     @property
     def business_columns(self) -> list[str]:
         """Columns a source frame supplies (everything except the SCD2 bookkeeping)."""
-        return [c.name for c in self.columns if c.name not in VERSION_COLUMNS]
+        return [c.name for c in self.columns if c.name not in _constants()["VERSION_COLUMNS"]]
 
     def column(self, name: str) -> Column:
         """The column called `name`; KeyError naming the table otherwise."""
@@ -216,8 +216,8 @@ def _read(path: Path, where: str) -> Any:
 
 
 @cache
-def load_catalogue(root: Path = MODELS_DIR) -> Catalogue:
-    """Read and validate `root/catalogue.yml` and every `root/<schema>/<table>.yml` (cached per root)."""
+def _top(root: Path) -> dict[str, Any]:
+    """`root/catalogue.yml`, validated: the schema version, the layers and the SCD2 bookkeeping columns."""
     top_where = str(root / "catalogue.yml")
     top = _mapping(_read(root / "catalogue.yml", top_where), top_where, _TOP_KEYS, _TOP_KEYS)
     layers = top["layers"]
@@ -225,6 +225,15 @@ def load_catalogue(root: Path = MODELS_DIR) -> Catalogue:
         raise CatalogueError(f"{top_where}: layers must map each layer to its description")
     if not isinstance(top["schema_version"], int) or not isinstance(top["versioned_columns"], list):
         raise CatalogueError(f"{top_where}: schema_version must be an integer, versioned_columns a list")
+    return top
+
+
+@cache
+def load_catalogue(root: Path = MODELS_DIR) -> Catalogue:
+    """Read and validate `root/catalogue.yml` and every `root/<schema>/<table>.yml` (cached per root)."""
+    top_where = str(root / "catalogue.yml")
+    top = _top(root)
+    layers = top["layers"]
     version_columns = tuple(
         _column(c, f"{top_where} versioned column {i + 1}") for i, c in enumerate(top["versioned_columns"])
     )
@@ -236,18 +245,42 @@ def load_catalogue(root: Path = MODELS_DIR) -> Catalogue:
     return Catalogue(top["schema_version"], dict(layers), version_columns, tuple(tables))
 
 
-_CATALOGUE = load_catalogue()
-SCHEMA_VERSION: int = _CATALOGUE.schema_version
-LAYERS: tuple[str, ...] = tuple(_CATALOGUE.layer_descriptions)
-LAYER_DESCRIPTIONS: dict[str, str] = _CATALOGUE.layer_descriptions
-VERSION_COLUMNS: tuple[str, ...] = tuple(c.name for c in _CATALOGUE.version_columns)
-TABLES: tuple[Table, ...] = _CATALOGUE.tables
-TABLES_BY_NAME: dict[str, Table] = {t.qualified: t for t in TABLES}
+@cache
+def _constants() -> dict[str, Any]:
+    """The module's constants below, from the model files of MODELS_DIR."""
+    catalogue = load_catalogue()
+    return {
+        "LAYERS": tuple(catalogue.layer_descriptions),
+        "LAYER_DESCRIPTIONS": catalogue.layer_descriptions,
+        "VERSION_COLUMNS": tuple(c.name for c in catalogue.version_columns),
+        "TABLES": catalogue.tables,
+        "TABLES_BY_NAME": {t.qualified: t for t in catalogue.tables},
+    }
+
+
+if TYPE_CHECKING:
+    SCHEMA_VERSION: int
+    LAYERS: tuple[str, ...]
+    LAYER_DESCRIPTIONS: dict[str, str]
+    VERSION_COLUMNS: tuple[str, ...]
+    TABLES: tuple[Table, ...]
+    TABLES_BY_NAME: dict[str, Table]
+
+
+def __getattr__(name: str) -> Any:
+    """SCHEMA_VERSION, LAYERS, TABLES, ...: read on first use, so that a read command that needs only the
+    schema version (`jamfor compare`) parses catalogue.yml and none of the ~40 table files."""
+    if name == "SCHEMA_VERSION":
+        return _top(MODELS_DIR)["schema_version"]
+    if name in ("LAYERS", "LAYER_DESCRIPTIONS", "VERSION_COLUMNS", "TABLES", "TABLES_BY_NAME"):
+        return _constants()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def table(qualified: str) -> Table:
     """Return the model of `schema.table`; raise KeyError naming the known tables otherwise."""
+    by_name = _constants()["TABLES_BY_NAME"]
     try:
-        return TABLES_BY_NAME[qualified]
+        return by_name[qualified]
     except KeyError:
-        raise KeyError(f"unknown warehouse table {qualified!r}; known: {sorted(TABLES_BY_NAME)}") from None
+        raise KeyError(f"unknown warehouse table {qualified!r}; known: {sorted(by_name)}") from None

@@ -7,12 +7,15 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import polars as pl
 import yaml
 
 from schemas.ids import KPI_ID_RE, YEAR_MAX, YEAR_MIN, ScopeError
 from settings.config import Paths
+
+if TYPE_CHECKING:
+    import polars as pl
 
 SCOPES_DIR = Path(__file__).parent / "scopes"
 DEFAULT = "default"
@@ -125,6 +128,8 @@ def with_overrides(scope: Scope, kpis: str | None = None, years: str | None = No
 
 def resolve_kpis(scope: Scope, kpi_dim: pl.DataFrame, kpi_group_members: pl.DataFrame) -> list[str]:
     """The sorted KPI ids a scope selects, given the KPI catalogue and KPI group members."""
+    import polars as pl  # here, not at the top: `jamfor compare` parses --kpi without Polars
+
     by_area = kpi_dim.filter(pl.col("operating_area").is_in(list(scope.operating_areas)))["kpi_id"]
     by_group = kpi_group_members.filter(pl.col("kpi_group_id").is_in(list(scope.kpi_groups)))["kpi_id"]
     selected = set(scope.kpis) | set(by_area.to_list()) | set(by_group.to_list())

@@ -8,21 +8,22 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console, JustifyMethod
 from rich.markup import escape
 from rich.table import Table
 
 from pipeline.scope import ScopeError, parse_kpis
-from presentation.csv_out import write_machine_readable
+from presentation.csv_out import write_records
 from presentation.numbers import format_number
 from settings.config import EXIT_USAGE, OUTDATED_YEARS, Paths, outdated_years
 from warehouse.comparison_query import NEUTRAL_RANK
+from warehouse.network_comparison import NETWORK_SOURCE
 
 FOOTER = (
     "Källa: Kolada: value, Riket. Egen bearbetning (not Kolada): peer mean, rank, colour, Δ year, "
@@ -46,6 +47,7 @@ VINTAGE_FOOTER = (
 NUMBER_COLUMNS = ("year", "value", "peer mean", "rank", "colour", "Δ year", "Riket", "median")
 # a neutral KPI has no best: its rank is value order (NEUTRAL_RANK) and it is shown without a colour
 COLOUR_STYLE = {"green": "green", "yellow": "yellow", "red": "red", "grey": "dim"}
+Row = Mapping[str, Any]  # one comparison row (warehouse.comparison_query.comparison_records)
 
 
 def parse_peers(text: str | None) -> tuple[str | None, str | None]:
@@ -63,46 +65,51 @@ def other_vintage(row: Mapping[str, Any]) -> bool:
     return row["peer_set_kind"] == "liknande" and vintage is not None and vintage != row["year"]
 
 
-def display_frame(rows: pl.DataFrame) -> pl.DataFrame:
-    """The columns of the readable table, formatted as text (rank as "3 av 7")."""
-    ranked = pl.format("{} av {}", "rank_in_peers", "n_ranked")
-    neutral = pl.col("direction") == "neutral"
-    rank = (
-        pl.when(pl.col("rank_in_peers").is_null())
-        .then(None)
-        .when(neutral)
-        .then(pl.format("{} ({})", ranked, pl.lit(NEUTRAL_RANK)))
-        .otherwise(ranked)
-    )
-    return rows.select(
-        "peer_set_kind",
-        "peer_set_title",
-        pl.format("{} {}", "kpi_id", pl.col("kpi_title").fill_null("")).alias("KPI"),
-        pl.format("{}{}", "year", pl.when("is_outdated").then(pl.lit(" old")).otherwise(pl.lit(""))).alias(
-            "year"
-        ),
-        pl.col("value").alias("value"),
-        pl.col("peer_mean").alias("peer mean"),
-        rank.fill_null("–").alias("rank"),
-        pl.when(neutral).then(pl.lit("–")).otherwise(pl.col("colour_band")).alias("colour"),
-        pl.col("delta_prev_year").alias("Δ year"),
-        pl.col("national_value").alias("Riket"),
-        pl.col("national_kommun_median").alias("median"),
-    )
+def own_measure(row: Mapping[str, Any]) -> bool:
+    """Whether the row is a network's own measure (its source note says so), not a Kolada KPI."""
+    return (row.get("source_note") or "").startswith(NETWORK_SOURCE)
 
 
-def _cells(row: dict) -> list[str]:
-    """The figures of one display row as text, in NUMBER_COLUMNS order."""
+def grouped(rows: Iterable[Row], key: Callable[[Row], Hashable]) -> dict[Any, list[Row]]:
+    """The rows by key, the keys in order of first appearance and each group's rows in their order."""
+    groups: dict[Any, list[Row]] = {}
+    for row in rows:
+        groups.setdefault(key(row), []).append(row)
+    return groups
+
+
+def _display_cells(row: Row) -> list[str]:
+    """The figures of one comparison row as text, in NUMBER_COLUMNS order (rank as "3 av 7")."""
+    neutral = row["direction"] == "neutral"
+    if row["rank_in_peers"] is None or row["n_ranked"] is None:
+        rank = "–"
+    else:
+        ranked = f"{row['rank_in_peers']} av {row['n_ranked']}"
+        rank = f"{ranked} ({NEUTRAL_RANK})" if neutral else ranked
     return [
-        row["year"],
+        f"{row['year']}{' old' if row['is_outdated'] else ''}",
         format_number(row["value"]),
-        format_number(row["peer mean"]),
-        row["rank"],
-        row["colour"] or "",
-        format_number(row["Δ year"], signed=True),
-        format_number(row["Riket"]),
-        format_number(row["median"]),
+        format_number(row["peer_mean"]),
+        rank,
+        "–" if neutral else row["colour_band"] or "",
+        format_number(row["delta_prev_year"], signed=True),
+        format_number(row["national_value"]),
+        format_number(row["national_kommun_median"]),
     ]
+
+
+def figure_widths(columns: tuple[str, ...], lines: list[tuple[str, list[str]]]) -> list[int]:
+    """The on-screen width of each figure column: its widest cell or header line."""
+    return [
+        max(*(cell_len(part) for part in h.split("\n")), *(cell_len(cells[i]) for _, cells in lines))
+        for i, h in enumerate(columns)
+    ]
+
+
+def label_room(console_width: int, widths: list[int]) -> int:
+    """The width left for the label column of a `rich_table` whose figure columns have these widths
+    (each figure column takes 2 characters beyond its text: its padding and the box's rule)."""
+    return console_width - sum(widths) - 2 * (len(widths) + 1)
 
 
 def rich_table(
@@ -117,34 +124,33 @@ def rich_table(
     """An empty rich table: a label column that gives way first, then the figure columns at full width.
 
     A header may have two lines ("Riket\nrank"); columns whose last header line is in `left` are
-    left-aligned, the figures right-aligned. Cells are plain text here (their width is measured).
+    left-aligned, the figures right-aligned. Cells are plain text here (their width on screen is measured).
     """
-    widths = [
-        max(*(len(part) for part in h.split("\n")), *(len(cells[i]) for _, cells in lines))
-        for i, h in enumerate(columns)
-    ]
+    widths = figure_widths(columns, lines)
     table = Table(
         title=escape(title), title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), pad_edge=False
     )
-    label_width = max(label_min, console.width - sum(widths) - 2 * (len(widths) + 1))
-    table.add_column(label, no_wrap=True, overflow="ellipsis", max_width=label_width)
+    room = label_room(console.width, widths)
+    table.add_column(label, no_wrap=True, overflow="ellipsis", max_width=max(label_min, room))
+    # a table that fits has the figure columns at exactly these widths: fixed, rich need not measure
+    # every cell again (most of the print's time); one that overflows keeps rich's own narrowing
+    fits = room >= label_min
     for header, width in zip(columns, widths, strict=True):
         justify: JustifyMethod = "left" if header.split("\n")[-1] in left else "right"
-        table.add_column(header, justify=justify, no_wrap=True, min_width=width)
+        fixed, least = (width, None) if fits else (None, width)
+        table.add_column(header, justify=justify, no_wrap=True, width=fixed, min_width=least)
     return table
 
 
 def print_tables(
-    console: Console, name: str, code: str, rows: pl.DataFrame, outdated_years: int = OUTDATED_YEARS
+    console: Console, name: str, code: str, rows: Sequence[Row], outdated_years: int = OUTDATED_YEARS
 ) -> None:
     """One table per peer set, then the attribution footer (and what "old" means, when shown)."""
-    if rows.height == 0:
+    if not rows:
         console.print(f"{name} ({code}): no comparison rows for this selection")
         return
-    shown = display_frame(rows)
-    for (kind, title), part in shown.group_by("peer_set_kind", "peer_set_title", maintain_order=True):
-        # a display of a few dozen rows, not a data path
-        lines = [(row["KPI"], _cells(row)) for row in part.iter_rows(named=True)]
+    for (kind, title), part in grouped(rows, lambda r: (r["peer_set_kind"], r["peer_set_title"])).items():
+        lines = [(f"{row['kpi_id']} {row['kpi_title'] or ''}", _display_cells(row)) for row in part]
         title_line = f"{name} ({code}) against {title} ({kind})"
         table = rich_table(console, title_line, "KPI", 12, NUMBER_COLUMNS, lines)
         for kpi, cells in lines:
@@ -153,13 +159,11 @@ def print_tables(
             table.add_row(escape(kpi), *cells)
         console.print(table)
     console.print(FOOTER)
-    if rows["is_outdated"].any():
+    if any(row["is_outdated"] for row in rows):
         console.print(OUTDATED_FOOTER.format(years=outdated_years))
-    if any(other_vintage(row) for row in rows.iter_rows(named=True)):
+    if any(other_vintage(row) for row in rows):
         console.print(VINTAGE_FOOTER)
-    from warehouse.network_comparison import NETWORK_SOURCE
-
-    if "source_note" in rows.columns and rows["source_note"].str.starts_with(NETWORK_SOURCE).any():
+    if any(own_measure(row) for row in rows):
         console.print(NETWORK_FOOTER)
 
 
@@ -192,13 +196,13 @@ def compare(args: argparse.Namespace) -> int:
     except LookupProblem as exc:
         print(f"jamfor: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if not write_machine_readable(rows, args.format):
+    if not write_records(rows, args.format):
         from presentation.compare_per_capita import print_per_capita
         from presentation.compare_table import print_side_by_side, table_console
 
         console = table_console()
         print_side_by_side(console, name, code, rows, wanted.outdated_years)
-        if rows.height and per_capita is not None:
+        if rows and per_capita is not None:
             print_per_capita(console, name, code, per_capita)
         if args.area:
             from presentation.compare_areas import show_areas

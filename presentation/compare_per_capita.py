@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import polars as pl
 from rich.console import Console
 from rich.markup import escape
 
-from presentation.compare import rich_table
+from presentation.compare import Row, grouped, rich_table
 
 if TYPE_CHECKING:
     from warehouse.per_capita_query import PerCapita
@@ -33,16 +33,16 @@ def _rate(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}"
 
 
-def _per_capita_lines(name: str, rows: pl.DataFrame) -> list[tuple[str, list[str]]]:
+def _per_capita_lines(name: str, rows: Sequence[Row]) -> list[tuple[str, list[str]]]:
     """(label, cells) per table row: per KPI a heading row, the kommun's figures, then each peer set's."""
     lines: list[tuple[str, list[str]]] = []
-    for (kpi,), part in rows.group_by("kpi_id", maintain_order=True):
-        first = part.row(0, named=True)
+    for kpi, part in grouped(rows, lambda r: r["kpi_id"]).items():
+        first = part[0]
         year = str(first["year"])
         own = [_count(first["value"]), _count(first["population"]), _rate(first["value_per_1000_inv"])]
         lines.append((f"{kpi} {first['kpi_title'] or ''}", [""] * len(PER_CAPITA_COLUMNS)))
         lines.append((f"  {name}", [year, *own, ""]))
-        for row in part.iter_rows(named=True):  # a few peer sets per KPI, display only
+        for row in part:  # a few peer sets per KPI, display only
             peers = [
                 _count(row["peers_value"]),
                 _count(row["peers_population"]),
@@ -58,8 +58,8 @@ def print_per_capita(console: Console, name: str, code: str, per_capita: PerCapi
     """The "Per invånare" table of the count KPIs (the kommun, then its peers per set) and any notes."""
     for note in per_capita.notes:
         console.print(escape(f"Per invånare: {note}"), soft_wrap=True)
-    figures = per_capita.rows.select("value_per_1000_inv", "peers_per_1000_inv")
-    if figures.null_count().sum_horizontal().item() == 2 * figures.height:
+    figures = ("value_per_1000_inv", "peers_per_1000_inv")
+    if all(row[f] is None for row in per_capita.rows for f in figures):
         return  # no figure at all (no population that year): the note says why, a table of dashes would not
     lines = _per_capita_lines(name, per_capita.rows)
     title = f"Per invånare: {name} ({code}) and its peers, count KPIs"

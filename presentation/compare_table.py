@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import io
 import sys
+from collections.abc import Sequence
 from typing import Any
 
-import polars as pl
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -26,13 +26,17 @@ from presentation.compare import (
     NETWORK_FOOTER,
     OUTDATED_FOOTER,
     VINTAGE_FOOTER,
+    Row,
+    figure_widths,
+    grouped,
+    label_room,
     other_vintage,
+    own_measure,
     print_tables,
     rich_table,
 )
 from presentation.numbers import format_number
 from warehouse.comparison_query import NEUTRAL_RANK
-from warehouse.network_comparison import NETWORK_SOURCE
 
 # most specific first: the hand-picked and structural peers before the county and the whole country
 KIND_ORDER = {"liknande": 0, "network": 1, "kommungrupp": 2, "lan": 3, "riket": 4}
@@ -68,28 +72,31 @@ def _width(table: Table) -> int:
     return max(len(line.rstrip()) for line in buffer.getvalue().splitlines())
 
 
-def _keyed(rows: pl.DataFrame) -> pl.DataFrame:
-    """The rows with `line` (a KPI; a network's own measure per network) and `group` (its column group
-    name), in line order and then group order."""
-    own_measure = pl.col("source_note").fill_null("").str.starts_with(NETWORK_SOURCE)
-    network = pl.col("peer_set_id").str.strip_prefix("network:")
-    return rows.with_columns(
-        line=pl.when(own_measure).then(pl.format("{} {}", "kpi_id", "peer_set_id")).otherwise("kpi_id"),
-        group=pl.when(pl.col("peer_set_kind") == "network")
-        .then(network)
-        .otherwise(pl.col("peer_set_kind").replace_strict(GROUP_NAMES, default=pl.col("peer_set_kind"))),
-        order=pl.col("peer_set_kind").replace_strict(KIND_ORDER, default=9),
-    ).sort("line", "order", "group")
+def _keyed(rows: Sequence[Row]) -> list[dict[str, Any]]:
+    """The rows with `line` (a KPI; a network's own measure per network), `group` (its column group
+    name) and `order` (the group's place), in line order and then group order."""
+    keyed = [
+        {
+            **row,
+            "line": f"{row['kpi_id']} {row['peer_set_id']}" if own_measure(row) else row["kpi_id"],
+            "group": row["peer_set_id"].removeprefix("network:")
+            if row["peer_set_kind"] == "network"
+            else GROUP_NAMES.get(row["peer_set_kind"], row["peer_set_kind"]),
+            "order": KIND_ORDER.get(row["peer_set_kind"], 9),
+        }
+        for row in rows
+    ]
+    return sorted(keyed, key=lambda r: (r["line"], r["order"], r["group"]))
 
 
-def _note(row: dict[str, Any]) -> str:
+def _note(row: Row) -> str:
     """The markers of the kommun's value: preliminary, and older than the KPI's newest year."""
     notes = ["prel." if row["is_preliminary"] else ""]
     notes.append(f"old: newest {row['kpi_newest_year']}" if row.get("is_outdated") else "")
     return ", ".join(n for n in notes if n)
 
 
-def _set_cells(row: dict[str, Any] | None, liknande: bool) -> list[str]:
+def _set_cells(row: Row | None, liknande: bool) -> list[str]:
     """Rank, percentile and peer mean of one peer set ('–' where the set has no row); Liknande adds
     its area and, from another year, the version's year."""
     if row is None:
@@ -103,7 +110,7 @@ def _set_cells(row: dict[str, Any] | None, liknande: bool) -> list[str]:
     return cells
 
 
-def _kpi_cells(row: dict[str, Any]) -> list[str]:
+def _kpi_cells(row: Row) -> list[str]:
     """The KPI's own cells, in KPI_COLUMNS order, as plain text."""
     neutral = row["direction"] == "neutral"
     colour = "–" if neutral else row["colour_band"] or ""
@@ -119,21 +126,20 @@ def _kpi_cells(row: dict[str, Any]) -> list[str]:
     ]
 
 
-def side_by_side(rows: pl.DataFrame) -> tuple[list[str], list[tuple[str, list[str]]]]:
+def side_by_side(rows: Sequence[Row]) -> tuple[list[str], list[tuple[str, list[str]]]]:
     """(column headers, (KPI label, cells) per line) of the side-by-side table; a group's first header
     has the group's name above the column's."""
     keyed = _keyed(rows)
-    groups = keyed.unique("group", maintain_order=True).sort("order", "group")["group"].to_list()
+    groups = [group for _, group in sorted({(row["order"], row["group"]) for row in keyed})]
     liknande = GROUP_NAMES["liknande"]
     headers = list(KPI_COLUMNS)
     for group in groups:
         columns = [*SET_COLUMNS, "set"] if group == liknande else list(SET_COLUMNS)
         headers += [f"{group if i == 0 else ''}\n{c}" for i, c in enumerate(columns)]
     lines = []
-    # a display of a few dozen KPIs, not a data path
-    for (_,), part in keyed.group_by("line", maintain_order=True):
-        sets = {row["group"]: row for row in part.iter_rows(named=True)}
-        first = part.row(0, named=True)
+    for part in grouped(keyed, lambda r: r["line"]).values():
+        sets = {row["group"]: row for row in part}
+        first = part[0]
         cells = _kpi_cells(first)
         for group in groups:
             cells += _set_cells(sets.get(group), group == liknande)
@@ -141,35 +147,37 @@ def side_by_side(rows: pl.DataFrame) -> tuple[list[str], list[tuple[str, list[st
     return headers, lines
 
 
-def _legend(rows: pl.DataFrame) -> list[str]:
+def _legend(rows: Sequence[Row]) -> list[str]:
     """One line per column group: the peer sets' full titles (a Liknande group per KPI area and year)."""
-    keyed = _keyed(rows).sort("order", "group", "peer_set_id")
+    keyed = sorted(_keyed(rows), key=lambda r: (r["order"], r["group"], r["peer_set_id"]))
     legend = []
-    for (group,), part in keyed.group_by("group", maintain_order=True):
-        titles = part.unique("peer_set_id", maintain_order=True)["peer_set_title"].to_list()
-        legend.append(f"{group}: {'; '.join(str(t) for t in titles)}")
+    for group, part in grouped(keyed, lambda r: r["group"]).items():
+        titles: dict[str, Any] = {}  # each set once, with the title of its first row
+        for row in part:
+            titles.setdefault(row["peer_set_id"], row["peer_set_title"])
+        legend.append(f"{group}: {'; '.join(str(t) for t in titles.values())}")
     return legend
 
 
-def footers(rows: pl.DataFrame, outdated_years: int) -> list[str]:
+def footers(rows: Sequence[Row], outdated_years: int) -> list[str]:
     """The attribution and rank rules, then a line per marker the table shows."""
     lines = [FOOTER, SET_FOOTER]
-    if rows["is_preliminary"].fill_null(False).any():
+    if any(row["is_preliminary"] for row in rows):
         lines.append(PRELIMINARY_FOOTER)
-    if rows["is_outdated"].any():
+    if any(row["is_outdated"] for row in rows):
         lines.append(OUTDATED_FOOTER.format(years=outdated_years))
-    if any(other_vintage(row) for row in rows.iter_rows(named=True)):
+    if any(other_vintage(row) for row in rows):
         lines.append(VINTAGE_FOOTER)
-    if rows["source_note"].fill_null("").str.starts_with(NETWORK_SOURCE).any():
+    if any(own_measure(row) for row in rows):
         lines.append(NETWORK_FOOTER)
     return lines
 
 
 def print_side_by_side(
-    console: Console, name: str, code: str, rows: pl.DataFrame, outdated_years: int
+    console: Console, name: str, code: str, rows: Sequence[Row], outdated_years: int
 ) -> None:
     """The side-by-side table of one kommun's comparison rows, the peer sets' titles and the footers."""
-    if rows.height == 0:
+    if not rows:
         console.print(f"{name} ({code}): no comparison rows for this selection")
         return
     headers, lines = side_by_side(rows)
@@ -178,11 +186,15 @@ def print_side_by_side(
         headers.pop(note)
         lines = [(label, cells[:note] + cells[note + 1 :]) for label, cells in lines]
     title = f"{name} ({code}) against its peer sets"
-    need = _width(rich_table(Console(width=1), title, "KPI", LABEL_MIN, tuple(headers), lines, LEFT))
-    if console.is_terminal and need > console.width:
-        console.print(NARROW.format(need=need, have=console.width))
-        print_tables(console, name, code, rows, outdated_years)
-        return
+    # only a terminal can be too narrow (a pipe is as wide as the table), and only when its labels would
+    # get less than LABEL_MIN: the table measured with labels cut to LABEL_MIN is no wider than the terminal
+    room = label_room(console.width, figure_widths(tuple(headers), lines))
+    if console.is_terminal and room < LABEL_MIN:
+        need = _width(rich_table(Console(width=1), title, "KPI", LABEL_MIN, tuple(headers), lines, LEFT))
+        if need > console.width:
+            console.print(NARROW.format(need=need, have=console.width))
+            print_tables(console, name, code, rows, outdated_years)
+            return
     table = rich_table(console, title, "KPI", LABEL_MIN, tuple(headers), lines, LEFT)
     at = headers.index("colour")
     for label, cells in lines:

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import polars as pl
 
-from models.catalogue import TABLES
+from models import catalogue
 from settings.config import OUTDATED_YEARS
 from warehouse.comparison import PEER_SET_KINDS
 from warehouse.ddl import quote
-from warehouse.per_capita_query import PER_CAPITA_SCHEMA, PerCapita, per_capita_rows
+from warehouse.per_capita_query import PerCapita, per_capita_rows
 from warehouse.publish import connect_readonly
+from warehouse.records import Records, fetch_records
+
+if TYPE_CHECKING:
+    import polars as pl
 
 # What rank 1 means (the rank_order column): a neutral KPI has no best, it is ranked in value order.
 BEST_RANK, NEUTRAL_RANK = "1 = bäst", "1 = högst värde"
@@ -99,68 +103,78 @@ def _check_filter(con: duckdb.DuckDBPyConnection, wanted: ComparisonFilter) -> N
             raise LookupProblem(f"no area {wanted.area!r}; areas: {', '.join(areas)}")
 
 
-def comparison_rows(
+_COMPARISON_SQL = """
+    SELECT c.*,
+           CASE WHEN c.direction = 'neutral' THEN $neutral_rank ELSE $best_rank END AS rank_order,
+           coalesce(c.kpi_newest_year - c.year > $outdated_years, FALSE) AS is_outdated
+    FROM mart.municipality_comparison AS c
+    LEFT JOIN core.ref_kpi_peer_area AS a ON a.kpi_id = c.kpi_id
+    WHERE c.municipality_id = $m AND c.gender = $gender
+      AND ($kpis IS NULL OR list_contains($kpis, c.kpi_id))
+      AND ($area IS NULL OR lower(a.peer_area) = lower($area) OR lower(a.operating_area) = lower($area)
+           OR c.kpi_id IN (SELECT kpi_id FROM core.ref_oj_factor WHERE coding_status = 'parsed'
+                           AND lower($area) IN (lower(oj_area), lower(kpi_group_id))))
+      AND ($kind IS NULL OR c.peer_set_kind = $kind)
+      AND ($network IS NULL OR lower(c.peer_set_id) = 'network:' || lower($network))
+      AND ($year IS NULL OR c.year = $year)
+    QUALIFY $year IS NOT NULL OR c.year = coalesce(
+        max(c.year) FILTER (WHERE c.value IS NOT NULL) OVER (PARTITION BY c.kpi_id),
+        max(c.year) OVER (PARTITION BY c.kpi_id))
+    ORDER BY c.peer_set_kind, c.peer_set_id, c.kpi_id
+"""
+
+
+def _comparison_params(municipality_id: str, wanted: ComparisonFilter) -> dict[str, object]:
+    return {
+        "m": municipality_id,
+        "gender": wanted.gender,
+        "kpis": wanted.kpis,
+        "area": wanted.area,
+        "kind": wanted.peer_kind,
+        "network": wanted.network,
+        "year": wanted.year,
+        "neutral_rank": NEUTRAL_RANK,
+        "best_rank": BEST_RANK,
+        "outdated_years": wanted.outdated_years,
+    }
+
+
+def comparison_records(
     con: duckdb.DuckDBPyConnection, municipality_id: str, wanted: ComparisonFilter
-) -> pl.DataFrame:
+) -> Records:
     """mart.municipality_comparison rows of one kommun, filtered; per KPI the chosen or latest year.
 
     Without a year each KPI shows its latest year with a value for the kommun (else its latest row).
     Adds rank_order (what rank 1 means) and is_outdated (more than `wanted.outdated_years` years
-    older than the KPI's newest year in the warehouse).
+    older than the KPI's newest year in the warehouse). Plain rows: `jamfor compare` imports no Polars.
     """
     _check_filter(con, wanted)
-    return con.sql(
-        """
-        SELECT c.*,
-               CASE WHEN c.direction = 'neutral' THEN $neutral_rank ELSE $best_rank END AS rank_order,
-               coalesce(c.kpi_newest_year - c.year > $outdated_years, FALSE) AS is_outdated
-        FROM mart.municipality_comparison AS c
-        LEFT JOIN core.ref_kpi_peer_area AS a ON a.kpi_id = c.kpi_id
-        WHERE c.municipality_id = $m AND c.gender = $gender
-          AND ($kpis IS NULL OR list_contains($kpis, c.kpi_id))
-          AND ($area IS NULL OR lower(a.peer_area) = lower($area) OR lower(a.operating_area) = lower($area)
-               OR c.kpi_id IN (SELECT kpi_id FROM core.ref_oj_factor WHERE coding_status = 'parsed'
-                               AND lower($area) IN (lower(oj_area), lower(kpi_group_id))))
-          AND ($kind IS NULL OR c.peer_set_kind = $kind)
-          AND ($network IS NULL OR lower(c.peer_set_id) = 'network:' || lower($network))
-          AND ($year IS NULL OR c.year = $year)
-        QUALIFY $year IS NOT NULL OR c.year = coalesce(
-            max(c.year) FILTER (WHERE c.value IS NOT NULL) OVER (PARTITION BY c.kpi_id),
-            max(c.year) OVER (PARTITION BY c.kpi_id))
-        ORDER BY c.peer_set_kind, c.peer_set_id, c.kpi_id
-        """,
-        params={
-            "m": municipality_id,
-            "gender": wanted.gender,
-            "kpis": wanted.kpis,
-            "area": wanted.area,
-            "kind": wanted.peer_kind,
-            "network": wanted.network,
-            "year": wanted.year,
-            "neutral_rank": NEUTRAL_RANK,
-            "best_rank": BEST_RANK,
-            "outdated_years": wanted.outdated_years,
-        },
-    ).pl()
+    return fetch_records(con, _COMPARISON_SQL, _comparison_params(municipality_id, wanted))
+
+
+def comparison_rows(
+    con: duckdb.DuckDBPyConnection, municipality_id: str, wanted: ComparisonFilter
+) -> pl.DataFrame:
+    """The rows of `comparison_records` as a Polars frame, for the report's and the tests' frame work."""
+    _check_filter(con, wanted)
+    return con.sql(_COMPARISON_SQL, params=_comparison_params(municipality_id, wanted)).pl()
 
 
 def _read(
     warehouse_path: Path, municipality: str, wanted: ComparisonFilter, per_capita: bool
-) -> tuple[str, str, pl.DataFrame, PerCapita]:
+) -> tuple[str, str, Records, PerCapita]:
     con = connect_readonly(warehouse_path, current=True)
     try:
         code, name = resolve_municipality(con, municipality)
-        rows = comparison_rows(con, code, wanted)
+        rows = comparison_records(con, code, wanted)
         if not per_capita:
-            return code, name, rows, PerCapita(pl.DataFrame(schema=PER_CAPITA_SCHEMA))
+            return code, name, rows, PerCapita([])
         return code, name, rows, per_capita_rows(con, code, rows, wanted.gender)
     finally:
         con.close()
 
 
-def compare(
-    warehouse_path: Path, municipality: str, wanted: ComparisonFilter
-) -> tuple[str, str, pl.DataFrame]:
+def compare(warehouse_path: Path, municipality: str, wanted: ComparisonFilter) -> tuple[str, str, Records]:
     """(code, name, rows) for `jamfor compare`, read from the published file."""
     code, name, rows, _ = _read(warehouse_path, municipality, wanted, per_capita=False)
     return code, name, rows
@@ -168,7 +182,7 @@ def compare(
 
 def compare_per_capita(
     warehouse_path: Path, municipality: str, wanted: ComparisonFilter
-) -> tuple[str, str, pl.DataFrame, PerCapita]:
+) -> tuple[str, str, Records, PerCapita]:
     """(code, name, rows, per-capita figures of the rows' count KPIs), read in one snapshot."""
     return _read(warehouse_path, municipality, wanted, per_capita=True)
 
@@ -180,7 +194,7 @@ def export_marts(warehouse_path: Path, directory: Path) -> dict[str, Path]:
     con = connect_readonly(warehouse_path, current=True)
     written: dict[str, Path] = {}
     try:
-        for spec in (t for t in TABLES if t.kind == "mart"):
+        for spec in (t for t in catalogue.TABLES if t.kind == "mart"):
             target = (root / f"{spec.name}.parquet").resolve()
             # Names come from the spec, but a file must never land outside the chosen directory.
             if target.parent != root:

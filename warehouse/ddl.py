@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from models.catalogue import LAYERS, SCHEMA_VERSION, TABLES, Table
+from models import catalogue
+
+if TYPE_CHECKING:
+    from models.catalogue import Table
 
 SCHEMA_DESCRIPTION = "raw/staging/core/mart/meta layers, SCD2 core tables, mart.kpi_value"
 
@@ -129,13 +132,15 @@ def apply_comments(con: duckdb.DuckDBPyConnection, tables: Iterable[Table]) -> i
 
 def _record_version(con: duckdb.DuckDBPyConnection) -> None:
     current = scalar(con, "SELECT max(version) FROM meta.schema_version")
-    if current is not None and current > SCHEMA_VERSION:
+    if current is not None and current > catalogue.SCHEMA_VERSION:
         raise SchemaDriftError(
-            f"warehouse schema version {current} is newer than this code ({SCHEMA_VERSION}); upgrade jamfor"
+            f"warehouse schema version {current} is newer than this code ({catalogue.SCHEMA_VERSION}); "
+            "upgrade jamfor"
         )
-    if current is None or current < SCHEMA_VERSION:
+    if current is None or current < catalogue.SCHEMA_VERSION:
         con.execute(
-            "INSERT INTO meta.schema_version VALUES (?, now(), ?)", [SCHEMA_VERSION, SCHEMA_DESCRIPTION]
+            "INSERT INTO meta.schema_version VALUES (?, now(), ?)",
+            [catalogue.SCHEMA_VERSION, SCHEMA_DESCRIPTION],
         )
 
 
@@ -143,10 +148,10 @@ def schema_behind(con: duckdb.DuckDBPyConnection) -> str | None:
     """What `ensure_schema` would still change on this (possibly read-only) connection: an older schema
     version, a spec table or column missing, a view missing; None when it would change nothing."""
     version = scalar(con, "SELECT max(version) FROM meta.schema_version")
-    if version != SCHEMA_VERSION:
-        return f"schema version {version} -> {SCHEMA_VERSION}"
+    if version != catalogue.SCHEMA_VERSION:
+        return f"schema version {version} -> {catalogue.SCHEMA_VERSION}"
     existing = _existing_columns(con)
-    for table in TABLES:
+    for table in catalogue.TABLES:
         if not set(table.column_names) <= set(existing.get((table.schema, table.name), {})):
             return f"{table.qualified} missing or lacking columns"
     from warehouse.views import VIEWS
@@ -164,10 +169,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     version."""
     # TIMESTAMPTZ columns come back to Polars as Datetime(us, UTC) only with a UTC session zone.
     con.execute("SET TimeZone = 'UTC'")
-    for layer in LAYERS:
+    for layer in catalogue.LAYERS:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(layer)}")
     existing = _existing_columns(con)
-    for table in TABLES:
+    for table in catalogue.TABLES:
         current = existing.get((table.schema, table.name))
         if current is None:
             con.execute(create_sql(table))
@@ -178,8 +183,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     from warehouse.views import ensure_views
 
     version = scalar(con, "SELECT max(version) FROM meta.schema_version")
-    if version is not None and version < SCHEMA_VERSION:
-        migrate(con, version, SCHEMA_VERSION)
-    apply_comments(con, TABLES)
+    if version is not None and version < catalogue.SCHEMA_VERSION:
+        migrate(con, version, catalogue.SCHEMA_VERSION)
+    apply_comments(con, catalogue.TABLES)
     ensure_views(con)
     _record_version(con)

@@ -9,41 +9,44 @@ core.kpi has no unit field, Kolada puts the unit last in the title, and "Elever/
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
-import polars as pl
 
 from warehouse.ddl import present_tables
+from warehouse.records import Records, fetch_records
+
+# the per-capita columns and the Python type of their values (None where a figure is missing)
+PER_CAPITA_COLUMNS: dict[str, type] = {
+    "municipality_id": str,
+    "kpi_id": str,
+    "kpi_title": str,
+    "year": int,
+    "peer_set_kind": str,
+    "peer_set_id": str,
+    "peer_set_title": str,
+    "value": float,  # Källa: Kolada
+    "population": int,  # Källa: SCB
+    "value_per_1000_inv": float,
+    "n_peers": int,
+    "n_peers_used": int,  # peers with both a value and a population
+    "peers_value": float,
+    "peers_population": int,
+    "peers_per_1000_inv": float,  # peers_value / peers_population * 1000
+}
 
 
 @dataclass(frozen=True)
 class PerCapita:
     """Per 1000 invånare figures of the count KPIs among comparison rows; notes say why any is NULL."""
 
-    rows: pl.DataFrame  # one row per count KPI and peer set, PER_CAPITA_SCHEMA
+    rows: list[dict[str, Any]]  # one row per count KPI and peer set, keys PER_CAPITA_COLUMNS
     notes: tuple[str, ...] = ()
 
 
-PER_CAPITA_SCHEMA = pl.Schema(
-    {
-        "municipality_id": pl.String,
-        "kpi_id": pl.String,
-        "kpi_title": pl.String,
-        "year": pl.Int32,
-        "peer_set_kind": pl.String,
-        "peer_set_id": pl.String,
-        "peer_set_title": pl.String,
-        "value": pl.Float64,  # Källa: Kolada
-        "population": pl.Int64,  # Källa: SCB
-        "value_per_1000_inv": pl.Float64,
-        "n_peers": pl.Int64,
-        "n_peers_used": pl.Int64,  # peers with both a value and a population
-        "peers_value": pl.Float64,
-        "peers_population": pl.Int64,
-        "peers_per_1000_inv": pl.Float64,  # peers_value / peers_population * 1000
-    }
-)
 LOAD_POPULATION = "load SCB's Folkmängd per kommun{} with `jamfor load files FILE` (PxWeb json-stat2 or CSV)"
 
 
@@ -88,59 +91,56 @@ _PER_CAPITA_SQL = """
 """
 
 
-def is_count_kpi(title: pl.Expr) -> pl.Expr:
+_COUNT_TITLE = re.compile(r"(?i),\s*antal\s*(\(-\d{4}\))?\s*$")
+_RATIO_TITLE = re.compile(r"(?i)/|\bper\b")
+
+
+def is_count_kpi(title: str | None) -> bool:
     """True for the title of a count KPI (the rule is in the module docstring)."""
-    return title.str.contains(r"(?i),\s*antal\s*(\(-\d{4}\))?\s*$") & ~title.str.contains(r"(?i)/|\bper\b")
+    text = title or ""
+    return _COUNT_TITLE.search(text) is not None and _RATIO_TITLE.search(text) is None
 
 
-def _without_population(counted: pl.DataFrame) -> pl.DataFrame:
+def _without_population(counted: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The count rows with every population-based figure NULL (no peer used)."""
-    return (
-        counted.select(
-            pl.col(name) if name in counted.columns else pl.lit(None, dtype).alias(name)
-            for name, dtype in PER_CAPITA_SCHEMA.items()
-        )
-        .with_columns(pl.lit(0, pl.Int64).alias("n_peers_used"))
-        .cast(PER_CAPITA_SCHEMA)
-    )
+    return [{name: row.get(name) for name in PER_CAPITA_COLUMNS} | {"n_peers_used": 0} for row in counted]
 
 
 def per_capita_rows(
-    con: duckdb.DuckDBPyConnection, municipality_id: str, rows: pl.DataFrame, gender: str = "T"
+    con: duckdb.DuckDBPyConnection, municipality_id: str, rows: Sequence[dict[str, Any]], gender: str = "T"
 ) -> PerCapita:
-    """Value, SCB population and value per 1000 invånare of the count KPIs among `rows` (comparison_rows),
-    for the kommun and, summed, for the peers of each peer set that have both a value and a population.
+    """Value, SCB population and value per 1000 invånare of the count KPIs among `rows`
+    (comparison_records), for the kommun and, summed, for the peers of each peer set that have both a
+    value and a population.
 
     Population is mart.population_year (31 December, both sexes); a missing table, year or kommun
     leaves the figure NULL and adds a note, never an error.
     """
-    counted = rows.filter(is_count_kpi(pl.col("kpi_title").fill_null("")))
-    if not counted.height:
-        notes = ('none of the selected KPIs is a count (title ending ", antal")',) if rows.height else ()
-        return PerCapita(pl.DataFrame(schema=PER_CAPITA_SCHEMA), notes)
+    counted = [row for row in rows if is_count_kpi(row["kpi_title"])]
+    if not counted:
+        notes = ('none of the selected KPIs is a count (title ending ", antal")',) if rows else ()
+        return PerCapita([], notes)
     if gender != "T":
         note = f"per-capita figures are for gender T only (SCB population of both sexes), not {gender}"
-        return PerCapita(pl.DataFrame(schema=PER_CAPITA_SCHEMA), (note,))
+        return PerCapita([], (note,))
     if "mart.population_year" not in present_tables(con):
         note = "this warehouse has no mart.population_year (SCB population); " + LOAD_POPULATION.format("")
         return PerCapita(_without_population(counted), (note,))
     params = {
-        "kpi": counted["kpi_id"].to_list(),
-        "yr": counted["year"].to_list(),
-        "set": counted["peer_set_id"].to_list(),
-        "kind": counted["peer_set_kind"].to_list(),
+        "kpi": [row["kpi_id"] for row in counted],
+        "yr": [row["year"] for row in counted],
+        "set": [row["peer_set_id"] for row in counted],
+        "kind": [row["peer_set_kind"] for row in counted],
         "m": municipality_id,
         "gender": gender,
     }
-    out = con.sql(_PER_CAPITA_SQL, params=params).pl().cast(PER_CAPITA_SCHEMA)
+    out = fetch_records(con, _PER_CAPITA_SQL, params)
     return PerCapita(out, _population_notes(con, municipality_id, out))
 
 
-def _population_notes(
-    con: duckdb.DuckDBPyConnection, municipality_id: str, rows: pl.DataFrame
-) -> tuple[str, ...]:
+def _population_notes(con: duckdb.DuckDBPyConnection, municipality_id: str, rows: Records) -> tuple[str, ...]:
     """Why a kommun figure is NULL: no population at all for the year, or none for this kommun."""
-    lacking = sorted(set(rows.filter(pl.col("population").is_null())["year"].to_list()))
+    lacking = sorted({row["year"] for row in rows if row["population"] is None})
     if not lacking:
         return ()
     loaded = {

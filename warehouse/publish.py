@@ -25,9 +25,8 @@ from typing import IO, Any
 
 import duckdb
 
-from models.catalogue import SCHEMA_VERSION
+from models import catalogue
 from warehouse import storage
-from warehouse.datatests import check_build
 from warehouse.ddl import ensure_schema, transaction
 
 READ_ALIAS = "jamfor"
@@ -263,6 +262,9 @@ def _build_and_publish(
         yield con
         con.execute("CHECKPOINT")
         # every model's data tests on the finished build; a failure leaves the published file as it was
+        # (imported here: the read-only connects of status and compare need neither them nor every model)
+        from warehouse.datatests import check_build
+
         check_build(con)
         con.close()
         con = None
@@ -286,9 +288,9 @@ class WarehouseOutdated(RuntimeError):
 
     def __init__(self, path: Path, version: int | None) -> None:
         super().__init__(
-            f"{path} has warehouse schema v{version or 1}, this jamfor reads v{SCHEMA_VERSION}: run a load "
-            "(e.g. `jamfor load monthly`, or `jamfor load files` for a file-only warehouse) and it is "
-            "migrated; nothing is lost"
+            f"{path} has warehouse schema v{version or 1}, this jamfor reads v{catalogue.SCHEMA_VERSION}: "
+            "run a load (e.g. `jamfor load monthly`, or `jamfor load files` for a file-only warehouse) and "
+            "it is migrated; nothing is lost"
         )
 
 
@@ -323,7 +325,7 @@ def connect_readonly(warehouse_path: Path, *, current: bool = False) -> duckdb.D
     if current:
         # fetchall: DuckDB 2 refuses further work on a connection with a half-read result
         [(version,)] = con.execute("SELECT max(version) FROM meta.schema_version").fetchall()
-        if version is None or version < SCHEMA_VERSION:
+        if version is None or version < catalogue.SCHEMA_VERSION:
             con.close()
             raise WarehouseOutdated(path, version)
     return con

@@ -5,22 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from models.catalogue import TABLES
 from warehouse.ddl import present_tables, quote, scalar
 from warehouse.publish import connect_readonly
+from warehouse.records import fetch_records
 
 LAST_RUNS = 10
-
-
-def _dicts(
-    con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None
-) -> list[dict[str, Any]]:
-    # a few dozen rows: plain tuples, so a status read needs no Polars/Arrow import
-    result = con.execute(sql, params or [])
-    names = [column[0] for column in result.description or []]
-    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
 
 
 def summary(path: Path, *, last_runs: int = LAST_RUNS) -> dict[str, Any]:
@@ -41,7 +31,7 @@ def summary(path: Path, *, last_runs: int = LAST_RUNS) -> dict[str, Any]:
             for t in counted
         )
         row_counts = dict(con.execute(counts_sql).fetchall())
-        runs = _dicts(
+        runs = fetch_records(
             con,
             "SELECT run_id, flow, scope, started_at::VARCHAR AS started_at, "
             "finished_at::VARCHAR AS finished_at, "
@@ -49,7 +39,7 @@ def summary(path: Path, *, last_runs: int = LAST_RUNS) -> dict[str, Any]:
             "rows_unchanged, message FROM meta.load_run ORDER BY started_at DESC, run_id DESC LIMIT ?",
             [last_runs],
         )
-        watermarks = _dicts(
+        watermarks = fetch_records(
             con,
             "SELECT source, scope_key, watermark::VARCHAR AS watermark, run_id, "
             "updated_at::VARCHAR AS updated_at "

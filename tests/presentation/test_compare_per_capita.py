@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
+import sys
 from pathlib import Path
 
-import polars as pl
 import pytest
 from rich.console import Console
 
 from flows.cli import main
 from presentation.compare_per_capita import print_per_capita
 from tests import per_capita_data as data
-from warehouse.per_capita_query import PER_CAPITA_SCHEMA, PerCapita
+from warehouse.per_capita_query import PER_CAPITA_COLUMNS, PerCapita
 
 ANCHOR = "0561"
 
@@ -102,18 +103,31 @@ def test_csv_and_json_stay_the_comparison_rows(warehouse: Path, capsys) -> None:
 
 def test_narrow_terminal_keeps_every_figure() -> None:
     """At 80 columns the labels are cut, never the figures (a display-only row, figures as in the build)."""
-    rows = pl.DataFrame(
-        [
-            (ANCHOR, data.COUNT_KPI, "Hemtjänsttagare 65+ i ordinärt boende, antal", 2017, "network",
-             "network:skl-ifo", "SKL:s jämförelsenätverk inom individ- och familjeomsorg (Åtvidaberg m.fl.)",
-             82.0, 11631, 7.050124667, 5, 4, 667.0, 37310, 17.877244706),
-        ],
-        schema=PER_CAPITA_SCHEMA,
-        orient="row",
-    )  # fmt: skip
+    rows = [
+        dict(zip(PER_CAPITA_COLUMNS, (
+            ANCHOR, data.COUNT_KPI, "Hemtjänsttagare 65+ i ordinärt boende, antal", 2017, "network",
+            "network:skl-ifo", "SKL:s jämförelsenätverk inom individ- och familjeomsorg (Åtvidaberg m.fl.)",
+            82.0, 11631, 7.050124667, 5, 4, 667.0, 37310, 17.877244706,
+        ), strict=True))
+    ]  # fmt: skip
     console = Console(file=io.StringIO(), width=80)
     print_per_capita(console, "Åtvidaberg", ANCHOR, PerCapita(rows))
     text = console.file.getvalue()
     assert all(len(line) <= 80 for line in text.splitlines())
     for figure in ("82", "11 631", "7.05", "667", "37 310", "17.88", "4 av 5"):
         assert figure in text
+
+
+def test_the_per_capita_table_imports_no_data_frame_library(warehouse: Path) -> None:
+    """The count KPIs' figures and table come from plain rows: neither Polars, Arrow nor NumPy is loaded
+    (a third of a second of start-up; tests/presentation/test_compare_table.py checks the other formats)."""
+    probe = (
+        "import sys\n"
+        "from flows.cli import main\n"
+        "code = main(sys.argv[1:])\n"
+        "print('LOADED', code, sorted(m for m in ('polars', 'pyarrow', 'numpy') if m in sys.modules))\n"
+    )
+    argv = ["compare", ANCHOR, "--kpi", data.COUNT_KPI, "--year", "2017", "--warehouse", str(warehouse)]
+    done = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True, text=True, timeout=120)
+    assert "Per invånare: Åtvidaberg (0561) and its peers" in done.stdout, done.stdout + done.stderr
+    assert done.stdout.rstrip().endswith("LOADED 0 []"), done.stdout[-500:] + done.stderr

@@ -18,8 +18,11 @@ from rich.console import Console
 
 from flows.cli import main
 from presentation.compare_table import KPI_COLUMNS, SET_COLUMNS, print_side_by_side
+from presentation.csv_out import write_machine_readable
+from settings.config import outdated_years
 from tests import peer_versions_data as real
-from warehouse.comparison_query import ComparisonFilter, compare
+from warehouse.comparison_query import ComparisonFilter, compare, comparison_rows
+from warehouse.publish import connect_readonly
 
 GROUPS = ["Liknande", "skl-ifo", "Kommungrupp", "Län", "Riket"]  # the bundled networks.yaml: skl-ifo
 
@@ -147,3 +150,37 @@ def test_a_terminal_too_narrow_gets_one_table_per_set_and_says_why(warehouse: Pa
     wide = Console(file=io.StringIO(), width=400, force_terminal=True, color_system=None)
     print_side_by_side(wide, name, code, rows, 2)
     assert "side-by-side table needs" not in wide.file.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "json"])
+def test_compare_imports_no_data_frame_library(warehouse: Path, fmt: str) -> None:
+    """`jamfor compare` reads plain rows and writes them itself: neither Polars, Arrow nor NumPy is loaded
+    (their imports are a third of a second of start-up, more than the whole answer may take), and the
+    model catalogue's table files are not parsed."""
+    probe = (
+        "import sys\n"
+        "from flows.cli import main\n"
+        "code = main(sys.argv[1:])\n"
+        "print('LOADED', code, sorted(m for m in ('polars', 'pyarrow', 'numpy') if m in sys.modules))\n"
+        "from models.catalogue import load_catalogue\n"
+        "print('TABLE MODELS READ', load_catalogue.cache_info().currsize)\n"
+    )
+    argv = ["compare", real.ANCHOR, "--format", fmt, "--warehouse", str(warehouse)]
+    done = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True, text=True, timeout=120)
+    assert "N30005" in done.stdout, done.stdout + done.stderr
+    assert "\nLOADED 0 []\n" in done.stdout, done.stdout[-500:] + done.stderr
+    # only catalogue.yml's schema version is needed, not the ~40 table files (another 50 ms)
+    assert done.stdout.rstrip().endswith("TABLE MODELS READ 0"), done.stdout[-500:] + done.stderr
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_csv_and_json_are_the_bytes_polars_writes(warehouse: Path, capsys, fmt: str) -> None:
+    """The plain rows are written byte for byte as a Polars frame of the same query writes them."""
+    out = _compare(warehouse, capsys, "--format", fmt)
+    con = connect_readonly(warehouse, current=True)
+    try:
+        frame = comparison_rows(con, real.ANCHOR, ComparisonFilter(outdated_years=outdated_years()))
+    finally:
+        con.close()
+    assert write_machine_readable(frame, fmt)
+    assert capsys.readouterr().out == out and frame.height > 20

@@ -16,12 +16,23 @@ import pytest
 
 from tests import per_capita_data as data
 from tests.kolada_pages import fixture_records
-from warehouse.comparison_query import ComparisonFilter, compare_per_capita, comparison_rows
-from warehouse.per_capita_query import PER_CAPITA_SCHEMA, is_count_kpi, per_capita_rows
+from warehouse.comparison_query import (
+    ComparisonFilter,
+    compare_per_capita,
+    comparison_records,
+    comparison_rows,
+)
+from warehouse.per_capita_query import PER_CAPITA_COLUMNS, is_count_kpi, per_capita_rows
 from warehouse.publish import connect_readonly
 
 ANCHOR = "0561"  # Åtvidaberg: in the skl-ifo network, so every peer set kind is there
 KINDS = {"liknande", "kommungrupp", "lan", "riket", "network"}
+PER_CAPITA_SCHEMA = pl.Schema(
+    {
+        name: {str: pl.String, int: pl.Int64, float: pl.Float64}[kind]
+        for name, kind in PER_CAPITA_COLUMNS.items()
+    }
+)
 
 
 @pytest.fixture(scope="module")
@@ -37,10 +48,19 @@ def copy(warehouse: Path, tmp_path: Path) -> Path:
     return target
 
 
+def _frame(rows: list[dict]) -> pl.DataFrame:
+    """The per-capita rows as a frame, once each is checked to hold exactly PER_CAPITA_COLUMNS, in order,
+    with values of their types (or None)."""
+    for row in rows:
+        assert list(row) == list(PER_CAPITA_COLUMNS), row
+        assert all(v is None or type(v) is PER_CAPITA_COLUMNS[k] for k, v in row.items()), row
+    return pl.DataFrame(rows, schema=PER_CAPITA_SCHEMA, orient="row")
+
+
 def _per_capita(path: Path, year: int, kpis: list[str] | None = None) -> tuple[pl.DataFrame, tuple[str, ...]]:
     wanted = ComparisonFilter(kpis=kpis or [data.COUNT_KPI, data.RATE_KPI], year=year)
     _, _, _, result = compare_per_capita(path, ANCHOR, wanted)
-    return result.rows, result.notes
+    return _frame(result.rows), result.notes
 
 
 def test_count_rule_on_real_kolada_titles() -> None:
@@ -59,12 +79,10 @@ def test_count_rule_on_real_kolada_titles() -> None:
         "N23580",  # Belagda bostäder ... per en omsorgspersonal ..., antal
     }
     ids = sorted(counts | ratios_and_rates)
-    frame = pl.DataFrame({"kpi_id": ids, "title": [titles[i] for i in ids]})
-    flagged = set(frame.filter(is_count_kpi(pl.col("title")))["kpi_id"])
+    flagged = {i for i in ids if is_count_kpi(titles[i])}
     assert flagged == counts
     # the rule is no accident of these few: most "..., antal" titles of the catalogue are counts
-    catalogue = pl.DataFrame({"title": list(titles.values())})
-    assert 650 < catalogue.filter(is_count_kpi(pl.col("title"))).height < 746
+    assert 650 < sum(is_count_kpi(title) for title in titles.values()) < 746
 
 
 def test_kommun_and_peer_figures_equal_the_fixture_files(warehouse: Path) -> None:
@@ -93,11 +111,12 @@ def test_peer_counts_agree_with_the_comparison_mart(warehouse: Path) -> None:
     """Every peer has a population in 2017, so the peers used are the mart's peers with a value."""
     con = connect_readonly(warehouse)
     try:
-        rows = comparison_rows(con, ANCHOR, ComparisonFilter(kpis=[data.COUNT_KPI], year=2017))
-        result = per_capita_rows(con, ANCHOR, rows)
+        wanted = ComparisonFilter(kpis=[data.COUNT_KPI], year=2017)
+        rows = comparison_rows(con, ANCHOR, wanted)
+        result = per_capita_rows(con, ANCHOR, comparison_records(con, ANCHOR, wanted))
     finally:
         con.close()
-    joined = result.rows.join(rows, on=["kpi_id", "year", "peer_set_id"], suffix="_mart")
+    joined = _frame(result.rows).join(rows, on=["kpi_id", "year", "peer_set_id"], suffix="_mart")
     assert joined.height == rows.height == len(KINDS)
     assert joined["n_peers_used"].to_list() == joined["n_peers_with_value"].to_list()
     assert joined["n_peers"].to_list() == joined["n_peers_mart"].to_list()
@@ -125,11 +144,11 @@ def test_no_count_kpi_selected_is_a_note(warehouse: Path) -> None:
 def test_other_genders_are_refused_with_a_note(warehouse: Path) -> None:
     con = connect_readonly(warehouse)
     try:
-        rows = comparison_rows(con, ANCHOR, ComparisonFilter(kpis=[data.COUNT_KPI], year=2017))
+        rows = comparison_records(con, ANCHOR, ComparisonFilter(kpis=[data.COUNT_KPI], year=2017))
         result = per_capita_rows(con, ANCHOR, rows, gender="K")
     finally:
         con.close()
-    assert result.rows.height == 0
+    assert _frame(result.rows).height == 0
     assert result.notes == ("per-capita figures are for gender T only (SCB population of both sexes), not K",)
 
 
