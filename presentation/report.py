@@ -24,7 +24,7 @@ from presentation import report_template as html
 from presentation import vegalite as vl
 from presentation.compare import parse_peers  # the same --peers syntax as `jamfor compare`
 from presentation.compare_table import KIND_ORDER  # the same peer set order as `jamfor compare`
-from presentation.svg import SvgRenderer
+from presentation.svg import SvgRenderer, render_batch
 from presentation.svg import render_svg as render_svg  # where the report's charts and tests find it
 from settings.config import EXIT_USAGE, Paths, outdated_years
 from warehouse.comparison_query import ComparisonFilter, LookupProblem
@@ -80,10 +80,7 @@ def build_page(
 ) -> str:
     """Render every chart and assemble the page (a loop over the report's KPIs, not over data rows);
     `monthly` (mart.monthly_comparison rows of the kommun) adds the monthly trend section. The charts
-    are rendered by `renderer`, else by one made for this page."""
-    if renderer is None:
-        with SvgRenderer() as own:
-            return build_page(data, wanted, monthly, own)
+    are rendered by `renderer`, else by one made for this page (presentation.svg.render_batch)."""
     rows = data.rows.with_columns(order=pl.col("peer_set_kind").replace_strict(KIND_ORDER, default=9)).sort(
         "kpi_id", "order", "peer_set_id"
     )
@@ -108,7 +105,7 @@ def build_page(
         for m, t in zip(months, titles, strict=True)
     ]
     # one batch: the renderer's processes share it out best
-    svgs = renderer.render(jobs + area_jobs + month_jobs)
+    svgs = render_batch(jobs + area_jobs + month_jobs, renderer)
     area_svg = svgs[len(jobs)] if areas else None
     month_svgs = svgs[len(jobs) + len(area_jobs) :]
     sections, start = [], 0

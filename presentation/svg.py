@@ -23,6 +23,8 @@ from settings.config import report_processes
 
 _SVG_ROOT = re.compile(r"<svg\b[^>]*>")
 _NAMESPACES = re.compile(r'\s+xmlns(?::xlink)?="[^"]*"')
+# a worker process costs ~1 s to start (~12 charts' rendering): a batch this small renders here alone
+WORKERS_FROM_CHARTS = 24
 # charts per task sent to a worker process: few enough to share out evenly, enough to amortise pickling
 CHUNK = 4
 # the smallest chart: rendering it starts vl-convert's runtime and loads Vega-Lite (~0.5 s)
@@ -103,3 +105,12 @@ class SvgRenderer:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def render_batch(jobs: Sequence[Job], renderer: SvgRenderer | None = None) -> list[str]:
+    """The SVG of every job, in order, by `renderer`; without one, by a renderer made for this batch
+    (worker processes only for a batch of WORKERS_FROM_CHARTS charts or more)."""
+    if renderer is not None:
+        return renderer.render(jobs)
+    with SvgRenderer(None if len(jobs) >= WORKERS_FROM_CHARTS else 1) as own:
+        return own.render(jobs)

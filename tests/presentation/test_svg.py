@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
+
 import pytest
 
-from presentation.svg import CHUNK, SvgRenderer, render_svg
+from presentation.svg import CHUNK, WORKERS_FROM_CHARTS, SvgRenderer, render_batch, render_svg
 from settings.config import report_processes
 
 
@@ -35,6 +37,14 @@ def test_the_renderer_gives_each_jobs_svg_in_order(processes: int) -> None:
         assert renderer.render([]) == []
         assert renderer.render(jobs[:1]) == expected[:1]
     renderer.close()  # idempotent
+
+
+def test_a_small_batch_renders_here_without_worker_processes() -> None:
+    jobs = _jobs(3)
+    assert len(jobs) < WORKERS_FROM_CHARTS
+    before = set(multiprocessing.active_children())
+    assert render_batch(jobs) == [render_svg(chart, label) for chart, label in jobs]
+    assert set(multiprocessing.active_children()) == before
 
 
 def test_report_processes_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
