@@ -12,11 +12,9 @@ import os
 import re
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
-import vl_convert
 from rich.console import Console
 
 from pipeline.scope import ScopeError
@@ -26,30 +24,12 @@ from presentation import report_template as html
 from presentation import vegalite as vl
 from presentation.compare import parse_peers  # the same --peers syntax as `jamfor compare`
 from presentation.compare_table import KIND_ORDER  # the same peer set order as `jamfor compare`
+from presentation.svg import SvgRenderer, render_batch
+from presentation.svg import render_svg as render_svg  # where the report's charts and tests find it
 from settings.config import EXIT_USAGE, Paths, outdated_years
 from warehouse.comparison_query import ComparisonFilter, LookupProblem
 from warehouse.monthly_query import monthly_trend
 from warehouse.report_query import ReportData, report_data
-
-_SVG_ROOT = re.compile(r"<svg\b[^>]*>")
-_NAMESPACES = re.compile(r'\s+xmlns(?::xlink)?="[^"]*"')
-
-
-def render_svg(chart: vl.Spec, label: str) -> str:
-    """The chart as inline SVG: Swedish number format, scalable (viewBox), no namespace URLs.
-
-    Inline SVG in HTML needs no xmlns; dropping it leaves the page without any http(s) text at all.
-    The spec is not validated here (the tests validate every kind of chart against the schema).
-    """
-    spec = {**chart}
-    # the root becomes one labelled image; per-mark ARIA labels would only add ~10 % of bytes
-    spec["config"] = {**spec.get("config", {}), "aria": False}
-    svg = vl_convert.vegalite_to_svg(spec, format_locale="sv-SE")
-    root = _SVG_ROOT.search(svg)
-    if root is None or "viewBox" not in root.group(0):
-        raise ValueError("vl-convert returned SVG without a viewBox; it would not scale on a phone")
-    opened = _NAMESPACES.sub("", root.group(0))[:-1] + f' role="img" aria-label="{html.esc(label)}">'
-    return svg[: root.start()] + opened + svg[root.end() :]
 
 
 def output_path(out: str | None, data_dir: Path, code: str) -> Path:
@@ -92,9 +72,15 @@ def selection_text(wanted: ComparisonFilter) -> str:
     return f"{area} · {peers} · {year} · kön: totalt"
 
 
-def build_page(data: ReportData, wanted: ComparisonFilter, monthly: pl.DataFrame | None = None) -> str:
+def build_page(
+    data: ReportData,
+    wanted: ComparisonFilter,
+    monthly: pl.DataFrame | None = None,
+    renderer: SvgRenderer | None = None,
+) -> str:
     """Render every chart and assemble the page (a loop over the report's KPIs, not over data rows);
-    `monthly` (mart.monthly_comparison rows of the kommun) adds the monthly trend section."""
+    `monthly` (mart.monthly_comparison rows of the kommun) adds the monthly trend section. The charts
+    are rendered by `renderer`, else by one made for this page (presentation.svg.render_batch)."""
     rows = data.rows.with_columns(order=pl.col("peer_set_kind").replace_strict(KIND_ORDER, default=9)).sort(
         "kpi_id", "order", "peer_set_id"
     )
@@ -110,31 +96,30 @@ def build_page(data: ReportData, wanted: ComparisonFilter, monthly: pl.DataFrame
             jobs.append((chart, f"{data.name} bland {r['peer_set_title']}, {r['year']}"))
         title = kpi_rows[0]["kpi_title"] or str(kpi_id)
         jobs.append((charts.trend_chart(trends[(kpi_id,)], data.name, title), f"{data.name}: {title}"))
-    # vl-convert renders outside the GIL: threads cut the wall time of a report's ~80 charts
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        svgs = list(pool.map(lambda job: render_svg(*job), jobs))
+    areas = data.areas.to_dicts()
+    area_jobs = [(charts.area_chart(data.areas), "Öppna jämförelser")] if areas else []
+    months = report_monthly.groups(monthly if monthly is not None else pl.DataFrame())
+    titles = [report_monthly.chart_title(m) for m in months]
+    month_jobs = [
+        (report_monthly.monthly_chart(m, data.name, t), f"{data.name}: {t}, per månad")
+        for m, t in zip(months, titles, strict=True)
+    ]
+    # one batch: the renderer's processes share it out best
+    svgs = render_batch(jobs + area_jobs + month_jobs, renderer)
+    area_svg = svgs[len(jobs)] if areas else None
+    month_svgs = svgs[len(jobs) + len(area_jobs) :]
     sections, start = [], 0
     for kpi_rows in kpis:  # each KPI's jobs: its peer charts, then its trend
         end = start + len(kpi_rows)
         sections.append(html.kpi_section(kpi_rows, svgs[start:end], svgs[end]))
         start = end + 1
-    areas = data.areas.to_dicts()
-    area_svg = render_svg(charts.area_chart(data.areas), "Öppna jämförelser") if areas else None
     if kpis:
         body = html.overview([k[0] for k in kpis]) + html.area_section(data.name, areas, area_svg)
         body += "".join(sections)
     else:
         body = '<p class="note">Inga jämförelserader för detta urval (no comparison rows).</p>'
         body += html.area_section(data.name, areas, area_svg)
-    months = report_monthly.groups(monthly if monthly is not None else pl.DataFrame())
     if months:
-        titles = [report_monthly.chart_title(m) for m in months]
-        month_jobs = [
-            (report_monthly.monthly_chart(m, data.name, t), f"{data.name}: {t}, per månad")
-            for m, t in zip(months, titles, strict=True)
-        ]
-        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-            month_svgs = list(pool.map(lambda job: render_svg(*job), month_jobs))
         body += report_monthly.monthly_section(data.name, months, month_svgs)
     return html.page(
         name=data.name,
@@ -148,14 +133,21 @@ def build_page(data: ReportData, wanted: ComparisonFilter, monthly: pl.DataFrame
 
 
 def write_report(
-    warehouse: Path, data_dir: Path, municipality: str, wanted: ComparisonFilter, out: str | None = None
+    warehouse: Path,
+    data_dir: Path,
+    municipality: str,
+    wanted: ComparisonFilter,
+    out: str | None = None,
+    renderer: SvgRenderer | None = None,
 ) -> tuple[Path, int]:
-    """Query, render and write one kommun's page; returns (path, bytes written)."""
+    """Query, render (with `renderer`, else one of its own) and write one kommun's page; returns (path,
+    bytes written)."""
     if out is not None:
         output_path(out, data_dir, "0000")  # a bad --out fails before the work, not after it
     data = report_data(warehouse, municipality, wanted)
     target = output_path(out, data_dir, data.code)
-    return target, write_atomic(target, build_page(data, wanted, monthly_trend(warehouse, data.code)))
+    page = build_page(data, wanted, monthly_trend(warehouse, data.code), renderer)
+    return target, write_atomic(target, page)
 
 
 def report(args: argparse.Namespace) -> int:
@@ -174,9 +166,12 @@ def report(args: argparse.Namespace) -> int:
     return 0
 
 
-def write_demo_report(paths: Paths, console: Console, municipality: str) -> Path:
-    """`make demo`'s last step: the kommun's report beside the warehouse; prints its path and size."""
+def write_demo_report(
+    paths: Paths, console: Console, municipality: str, renderer: SvgRenderer | None = None
+) -> Path:
+    """`make demo`'s last step: the kommun's report beside the warehouse; prints its path and size.
+    `renderer`: one the demo started early, its worker processes ready by now."""
     wanted = ComparisonFilter(outdated_years=outdated_years())
-    target, size = write_report(paths.warehouse, paths.data_dir, municipality, wanted)
+    target, size = write_report(paths.warehouse, paths.data_dir, municipality, wanted, renderer=renderer)
     console.print(f"demo: report {target} ({size / 1024:,.0f} KiB): open it in a browser, no network needed")
     return target

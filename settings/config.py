@@ -49,6 +49,18 @@ def outdated_years() -> int:
     return years
 
 
+# charts render one at a time per process: more processes than this gain little on a report's ~120
+REPORT_PROCESSES_MAX = 4
+
+
+def report_processes() -> int:
+    """JAMFOR_REPORT_PROCESSES: processes rendering a report's charts, this one included (1: no worker
+    processes); default one per CPU, at most REPORT_PROCESSES_MAX."""
+    processes = _env_int("JAMFOR_REPORT_PROCESSES", min(REPORT_PROCESSES_MAX, os.cpu_count() or 1))
+    assert processes is not None  # the default is a number
+    return processes
+
+
 # a scheduled run may find the other deployment's run loading; a full-scope yearly load takes hours
 DEPLOYMENT_LOCK_WAIT_S = 6 * 3600
 
