@@ -28,7 +28,12 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("warehouse/datatests.py", "keys"): "quote()d key columns of a models.catalogue table",
     ("warehouse/datatests.py", "predicate"): "IS NULL / NOT (check) of quote()d model columns",
     ("warehouse/datatests.py", "counts"): "count(*) FILTER of the model's column predicates",
-    ("warehouse/datatests.py", "test.sql"): "a model's own test query from models/<schema>/<table>.yml",
+    ("warehouse/datatests.py", "sql"): "a model's own test query from models/<schema>/<table>.yml, "
+    "or it limited to the temp table of the build's KPIs (_scoped)",
+    ("warehouse/datatests.py", "source"): "the model's qualified() table, or it limited by kpi_id to the "
+    "temp table of the build's KPIs",
+    ("warehouse/datatests.py", "SCOPE_TABLES"): "a module constant: the temp table of the limited tables",
+    ("warehouse/datatests.py", "SCOPE_KPIS"): "a module constant: the temp table of the build's KPIs",
     ("warehouse/ddl.py", "', '.join(cols)"): "quote()d spec columns with spec types",
     ("warehouse/ddl.py", "col.type"): "a column type from models.catalogue",
     ("warehouse/ddl.py", "literal(table.comment)"): "COMMENT ON takes no parameters; spec text, escaped",
