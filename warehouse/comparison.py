@@ -11,8 +11,8 @@ Three models under models/mart, built by warehouse.marts in dependency order:
   chunk; a network's own yearly measures are compared within their network (warehouse.network_comparison).
 - area_summary.sql: Öppna jämförelser factors answered and positive per kommun, area and year.
 
-The read side of these marts is warehouse.comparison_query; this module holds no SQL, but
-pipeline.reference imports it (it once registered the marts), so it stays as their documentation.
+The read side of these marts is warehouse.comparison_query; this module holds no SQL, only their map
+above and the peer set kinds the read side checks a filter against.
 """
 
 from __future__ import annotations

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-import warehouse.comparison  # noqa: F401 - registers the comparison marts with warehouse.marts
 from pipeline.reference.config import (
     ReferenceConfigError,
     ReferenceFiles,
