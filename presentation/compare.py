@@ -112,6 +112,14 @@ def label_room(console_width: int, widths: list[int]) -> int:
     return console_width - sum(widths) - 2 * (len(widths) + 1)
 
 
+def plain_table(title: str) -> Table:
+    """An empty table in the compare commands' one style: the title on the left, a rule under the
+    headers, one space between columns and none at the edges (`title` is plain text)."""
+    return Table(
+        title=escape(title), title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), pad_edge=False
+    )
+
+
 def rich_table(
     console: Console,
     title: str,
@@ -127,9 +135,7 @@ def rich_table(
     left-aligned, the figures right-aligned. Cells are plain text here (their width on screen is measured).
     """
     widths = figure_widths(columns, lines)
-    table = Table(
-        title=escape(title), title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), pad_edge=False
-    )
+    table = plain_table(title)
     room = label_room(console.width, widths)
     table.add_column(label, no_wrap=True, overflow="ellipsis", max_width=max(label_min, room))
     # a table that fits has the figure columns at exactly these widths: fixed, rich need not measure
@@ -158,13 +164,21 @@ def print_tables(
             cells[4] = f"[{COLOUR_STYLE.get(colour, 'default')}]{colour}[/]"
             table.add_row(escape(kpi), *cells)
         console.print(table)
-    console.print(FOOTER)
+    for line in [FOOTER, *marker_footers(rows, outdated_years)]:
+        console.print(line)
+
+
+def marker_footers(rows: Sequence[Row], outdated_years: int) -> list[str]:
+    """A footer line per marker the rows show: an old value, a peer set of another year, a network's
+    own measure (both table layouts print them after their attribution lines)."""
+    lines = []
     if any(row["is_outdated"] for row in rows):
-        console.print(OUTDATED_FOOTER.format(years=outdated_years))
+        lines.append(OUTDATED_FOOTER.format(years=outdated_years))
     if any(other_vintage(row) for row in rows):
-        console.print(VINTAGE_FOOTER)
+        lines.append(VINTAGE_FOOTER)
     if any(own_measure(row) for row in rows):
-        console.print(NETWORK_FOOTER)
+        lines.append(NETWORK_FOOTER)
+    return lines
 
 
 def compare(args: argparse.Namespace) -> int:

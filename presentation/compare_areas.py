@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
-from rich import box
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
+from presentation.compare import label_room, plain_table
 from warehouse.comparison_query import ComparisonFilter
 
 AREA_FOOTER = (
@@ -61,14 +60,8 @@ def print_areas(console: Console, name: str, code: str, areas: pl.DataFrame) -> 
         return
     # the figures keep their full width; the area title gives way first on a narrow (or piped) console
     widths = [max(len(h), *(len(cells[i]) for _, cells in lines)) for i, h in enumerate(COLUMNS)]
-    table = Table(
-        title=escape(f"Öppna jämförelser: share of positive factors per area, {name} ({code})"),
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        padding=(0, 1, 0, 0),
-        pad_edge=False,
-    )
-    label_width = max(16, console.width - sum(widths) - 2 * (len(widths) + 1))
+    table = plain_table(f"Öppna jämförelser: share of positive factors per area, {name} ({code})")
+    label_width = max(16, label_room(console.width, widths))
     table.add_column("ÖJ area", no_wrap=True, overflow="ellipsis", max_width=label_width)
     for header, width in zip(COLUMNS, widths, strict=True):
         table.add_column(header, justify="right", no_wrap=True, min_width=width)

@@ -10,11 +10,10 @@ import argparse
 import sys
 
 import polars as pl
-from rich import box
 from rich.console import Console, JustifyMethod
 from rich.markup import escape
-from rich.table import Table
 
+from presentation.compare import plain_table
 from presentation.csv_out import write_machine_readable
 from presentation.numbers import format_number
 from settings.config import EXIT_USAGE, Paths
@@ -58,13 +57,7 @@ def print_monthly(console: Console, name: str, code: str, rows: pl.DataFrame) ->
         lines = [_cells(row) for row in part.iter_rows(named=True)]  # a dozen months, display only
         neutral = part["direction"][0] == "neutral"
         headers = [f"rank ({NEUTRAL_RANK})" if h == "rank" and neutral else h for h in COLUMNS]
-        table = Table(
-            title=escape(f"{name} ({code}): {what}, against {title} ({kind})"),
-            title_justify="left",
-            box=box.SIMPLE_HEAD,
-            padding=(0, 1, 0, 0),
-            pad_edge=False,
-        )
+        table = plain_table(f"{name} ({code}): {what}, against {title} ({kind})")
         # every column at its full width: piped output (80 columns) must not cut a figure
         for i, header in enumerate(headers):
             width = max(len(header), *(len(cells[i]) for cells in lines))

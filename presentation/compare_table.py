@@ -23,13 +23,11 @@ from rich.table import Table
 from presentation.compare import (
     COLOUR_STYLE,
     FOOTER,
-    NETWORK_FOOTER,
-    OUTDATED_FOOTER,
-    VINTAGE_FOOTER,
     Row,
     figure_widths,
     grouped,
     label_room,
+    marker_footers,
     other_vintage,
     own_measure,
     print_tables,
@@ -164,13 +162,7 @@ def footers(rows: Sequence[Row], outdated_years: int) -> list[str]:
     lines = [FOOTER, SET_FOOTER]
     if any(row["is_preliminary"] for row in rows):
         lines.append(PRELIMINARY_FOOTER)
-    if any(row["is_outdated"] for row in rows):
-        lines.append(OUTDATED_FOOTER.format(years=outdated_years))
-    if any(other_vintage(row) for row in rows):
-        lines.append(VINTAGE_FOOTER)
-    if any(own_measure(row) for row in rows):
-        lines.append(NETWORK_FOOTER)
-    return lines
+    return lines + marker_footers(rows, outdated_years)
 
 
 def print_side_by_side(
