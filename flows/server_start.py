@@ -102,17 +102,20 @@ class TemporaryServer:
         )
         timeout = float(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
         deadline = time.monotonic() + timeout
+        last = "no answer"
         with httpx.Client() as client:
             while time.monotonic() < deadline:
                 if self.process.poll() is not None:
                     raise RuntimeError(f"the temporary Prefect server exited with {self.process.returncode}")
                 try:
-                    if client.get(f"{self.api_url}/health", timeout=5).status_code == 200:
+                    status = client.get(f"{self.api_url}/health", timeout=5).status_code
+                    if status == 200:
                         return
-                except httpx.TransportError:
-                    pass  # not listening yet: try again shortly
+                    last = f"GET {self.api_url}/health answered {status}"
+                except httpx.TransportError as exc:  # not listening yet: try again shortly
+                    last = f"GET {self.api_url}/health: {exc!r}"
                 time.sleep(0.05)
-        raise RuntimeError(f"the temporary Prefect server did not answer within {timeout:g} s")
+        raise RuntimeError(f"the temporary Prefect server did not answer within {timeout:g} s ({last})")
 
     @contextmanager
     def used(self) -> Iterator[None]:

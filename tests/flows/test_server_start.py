@@ -3,8 +3,12 @@ reports to, stopped by the test; and no server at all when PREFECT_API_URL is co
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 import time
 
+import pytest
 from prefect import flow
 from prefect.client.orchestration import get_client
 from prefect.runtime import flow_run
@@ -57,3 +61,38 @@ def test_the_flow_run_is_recorded_by_the_started_server_which_then_stops() -> No
         assert process is not None and process.poll() is not None
         assert server.process is None
         server.stop()  # idempotent: the exit handler calls it again
+
+
+def _stand_in(code: str) -> TemporaryServer:
+    """A TemporaryServer whose process is `python -c code` on a port nothing listens on."""
+    server = TemporaryServer()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        server.port = sock.getsockname()[1]
+    server.process = subprocess.Popen([sys.executable, "-c", code])
+    return server
+
+
+def test_a_server_that_never_answers_fails_in_one_line_naming_the_url() -> None:
+    server = _stand_in("import time; time.sleep(60)")
+    try:
+        with (
+            temporary_settings({PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS: 1}),
+            pytest.raises(RuntimeError) as info,
+        ):
+            server.wait()
+    finally:
+        server.stop()
+    message = str(info.value)
+    assert "\n" not in message and "did not answer within 1 s" in message
+    assert f"GET http://127.0.0.1:{server.port}/api/health" in message
+    assert server.process is None  # stopped, not left behind
+
+
+def test_a_server_process_that_exits_fails_with_its_status() -> None:
+    server = _stand_in("raise SystemExit(3)")
+    try:
+        with pytest.raises(RuntimeError, match="the temporary Prefect server exited with 3"):
+            server.wait()
+    finally:
+        server.stop()
