@@ -21,6 +21,7 @@ from models.catalogue import table as table_spec
 from pipeline.reference import ReferenceFiles, apply_reference
 from warehouse import history, marts
 from warehouse.history import VALUE_FRAME_SCHEMA
+from warehouse.publish import building
 
 AS_OF = datetime(2026, 1, 1, tzinfo=UTC)
 FETCHED_AT = datetime(2025, 12, 1, tzinfo=UTC)
@@ -248,3 +249,12 @@ def build(
     history.merge_values(con, values_frame(values), run_id="synthetic", as_of=AS_OF, scope=None)
     apply_reference(con, files)
     return marts.rebuild(con)
+
+
+def publish(root: Path, *, run_id: str = "synthetic", **reference: str) -> Path:
+    """The synthetic warehouse published to root/jamfor.duckdb as a load leaves it (reference files in
+    `root`, with `reference` texts replacing the defaults); returns its path."""
+    path = root / "jamfor.duckdb"
+    with building(path, run_id=run_id) as con:
+        build(con, reference_files(root, **reference))
+    return path

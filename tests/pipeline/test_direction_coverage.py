@@ -11,7 +11,6 @@ from pipeline.reference import ReferenceFiles
 from pipeline.reference.coverage import direction_coverage, main
 from tests import comparison_data as data
 from tests.pipeline.test_reference import real_inputs  # noqa: F401 - the real dimensions fixture
-from warehouse.publish import building
 from warehouse.reference import ReferenceInputs
 
 
@@ -29,9 +28,7 @@ def test_default_scope_is_mostly_decided(real_inputs: ReferenceInputs) -> None: 
 
 
 def test_command_prints_rules_and_unknowns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    warehouse = tmp_path / "jamfor.duckdb"
-    with building(warehouse, run_id="synthetic") as con:
-        data.build(con, data.reference_files(tmp_path))
+    warehouse = data.publish(tmp_path)
     assert main(["--warehouse", str(warehouse), "--scope", "default"]) == 0
     out = capsys.readouterr().out
     # the synthetic catalogue: 8 KPIs, all of the IFO operating area; the bundled rules decide them
@@ -42,9 +39,7 @@ def test_command_prints_rules_and_unknowns(tmp_path: Path, capsys: pytest.Captur
 def test_command_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--warehouse", str(tmp_path / "none.duckdb")]) == 2
     assert "no warehouse at" in capsys.readouterr().err
-    warehouse = tmp_path / "jamfor.duckdb"
-    with building(warehouse, run_id="synthetic") as con:
-        data.build(con, data.reference_files(tmp_path))
+    warehouse = data.publish(tmp_path)
     assert main(["--warehouse", str(warehouse), "--scope", str(tmp_path / "missing.yaml")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("coverage: error:") and err.count("\n") == 1

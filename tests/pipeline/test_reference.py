@@ -131,9 +131,7 @@ def test_bad_networks_files_fail_with_one_line(
 
 
 def test_a_bad_network_fails_the_load_and_leaves_the_published_file(tmp_path: Path) -> None:
-    warehouse = tmp_path / "jamfor.duckdb"
-    with building(warehouse, run_id="first") as con:
-        data.build(con, data.reference_files(tmp_path))
+    warehouse = data.publish(tmp_path, run_id="first")
     bad = data.reference_files(
         tmp_path, networks="networks:\n  - {name: trio, title: T, members: [Aby, Nowhere]}\n"
     )

@@ -17,16 +17,12 @@ from presentation.compare import print_demo_comparison, print_tables
 from tests import comparison_data as data
 from warehouse.comparison_query import ComparisonFilter
 from warehouse.comparison_query import compare as query
-from warehouse.publish import building, connect_readonly
+from warehouse.publish import connect_readonly
 
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("compare")
-    path = root / "jamfor.duckdb"
-    with building(path, run_id="synthetic") as con:
-        data.build(con, data.reference_files(root))
-    return path
+    return data.publish(tmp_path_factory.mktemp("compare"))
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

@@ -26,7 +26,6 @@ from presentation.report_template import number
 from settings.config import Paths
 from tests import comparison_data as data
 from warehouse.comparison_query import ComparisonFilter
-from warehouse.publish import building
 from warehouse.report_query import ReportData, report_data
 
 HOSTILE_NETWORK = """
@@ -37,16 +36,9 @@ networks:
 """
 
 
-def _warehouse(root: Path, **reference: str) -> Path:
-    path = root / "jamfor.duckdb"
-    with building(path, run_id="synthetic") as con:
-        data.build(con, data.reference_files(root, **reference))
-    return path
-
-
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _warehouse(tmp_path_factory.mktemp("report"))
+    return data.publish(tmp_path_factory.mktemp("report"))
 
 
 @pytest.fixture(scope="module")
@@ -237,7 +229,7 @@ def test_a_year_without_rows_gives_a_page_that_says_so(warehouse: Path, tmp_path
 
 
 def test_hostile_titles_are_escaped(tmp_path: Path) -> None:
-    warehouse = _warehouse(tmp_path, networks=HOSTILE_NETWORK)
+    warehouse = data.publish(tmp_path, networks=HOSTILE_NETWORK)
     target = tmp_path / "r.html"
     assert (
         main(["report", "Aby", "--peers", "network", "--warehouse", str(warehouse), "--out", str(target)])

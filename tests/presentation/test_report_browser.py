@@ -25,7 +25,6 @@ import pytest
 
 from flows.cli import main
 from tests import comparison_data as data
-from warehouse.publish import building
 
 websockets_sync = pytest.importorskip("websockets.sync.client")
 
@@ -46,9 +45,7 @@ def chromium() -> str:
 @pytest.fixture(scope="module")
 def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("report-browser")
-    warehouse = root / "jamfor.duckdb"
-    with building(warehouse, run_id="synthetic") as con:
-        data.build(con, data.reference_files(root))
+    warehouse = data.publish(root)
     target = root / "report-0101.html"
     assert main(["report", "Aby", "--warehouse", str(warehouse), "--out", str(target)]) == 0
     return target

@@ -16,7 +16,6 @@ from warehouse import checks, marts
 from warehouse.comparison_query import BEST_RANK, NEUTRAL_RANK
 from warehouse.ddl import ensure_schema
 from warehouse.network_comparison import NETWORK_SOURCE
-from warehouse.publish import building
 
 MODELS = sorted(marts.MODELS.glob("*.sql"))
 
@@ -157,11 +156,7 @@ def test_a_patch_of_some_kpis_equals_the_full_build(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The same synthetic warehouse, published to a file as a load leaves it."""
-    root = tmp_path_factory.mktemp("published")
-    path = root / "jamfor.duckdb"
-    with building(path, run_id="models") as con:
-        data.build(con, data.reference_files(root))
-    return path
+    return data.publish(tmp_path_factory.mktemp("published"), run_id="models")
 
 
 @pytest.mark.parametrize("path", MODELS, ids=lambda p: p.stem)
