@@ -67,7 +67,7 @@ def refresh_marts(
         rebuilt = marts.rebuild(con, marts.missing(con))
     elif changed == {history.VALUES_TABLE} and not reference_changed:
         kpis = history.kpis_written(con, run_id)
-        patched = [m.table for m in marts.MARTS if m.by_kpi and m.table in present_tables(con)]
+        patched = marts.patched_tables(con)
         rebuilt = marts.rebuild(con, kpis=kpis, chunk_values=chunk_values)
         datatests.limit_to_kpis(con, [history.VALUES_TABLE, *patched], kpis)
     else:

@@ -118,6 +118,13 @@ def missing(con: duckdb.DuckDBPyConnection) -> list[Mart]:
     return [mart for mart in MARTS if mart.table not in present]
 
 
+def patched_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The marts `rebuild(con, kpis=...)` patches KPI by KPI instead of rebuilding: the by_kpi marts the
+    file holds already (a missing one is built whole)."""
+    present = present_tables(con)
+    return [mart.table for mart in MARTS if mart.by_kpi and mart.table in present]
+
+
 def rebuild(
     con: duckdb.DuckDBPyConnection,
     marts: list[Mart] | None = None,
@@ -133,10 +140,10 @@ def rebuild(
     bounded by the chunk, not by the warehouse (a 10 M value comparison mart at once needs > 2 GB).
     """
     rows: dict[str, int] = {}
-    present = present_tables(con)
+    patched = set(patched_tables(con)) if kpis is not None else set()
     try:
         for mart in MARTS if marts is None else marts:
-            rows[mart.table] = _build(con, mart, kpis if mart.table in present else None, chunk_values)
+            rows[mart.table] = _build(con, mart, kpis if mart.table in patched else None, chunk_values)
     finally:
         con.execute(f"DROP TABLE IF EXISTS {MART_KPIS}")
     return rows
