@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 logger = logging.getLogger(__name__)
@@ -137,7 +137,44 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
     request_queue_size = REQUEST_QUEUE_SIZE
 
 
-class LocalServer:
+class Served:
+    """A LoopbackHTTPServer serving in a daemon thread from construction until stop()."""
+
+    def __init__(self, httpd: LoopbackHTTPServer, name: str) -> None:
+        self.httpd = httpd
+        self._thread = threading.Thread(target=httpd.serve_forever, name=name, daemon=True)
+        self._thread.start()
+
+    @property
+    def port(self) -> int:
+        return int(self.httpd.server_address[1])
+
+    def stop(self) -> None:
+        """Stop serving, release the port and wait for the serving thread."""
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self._thread.join()
+
+
+class ServerContext:
+    """`with server:` starts a fake and stops it however the block ends (start() returns the server)."""
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+class LocalServer(ServerContext):
     """A generic loopback HTTP server; use as a context manager or start()/stop()."""
 
     def __init__(self, host: str = LOOPBACK) -> None:
@@ -147,32 +184,20 @@ class LocalServer:
         self._log: list[Request] = []
         self._httpd = LoopbackHTTPServer((loopback(host), 0), _Handler)
         self._httpd.local = self  # type: ignore[attr-defined]
-        self._thread: threading.Thread | None = None
+        self._served: Served | None = None
 
-    def start(self) -> LocalServer:
+    def start(self) -> Self:
         """Serve in a daemon thread."""
-        if self._thread is not None:
+        if self._served is not None:
             raise RuntimeError("server already started")
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="fake-http", daemon=True)
-        self._thread.start()
+        self._served = Served(self._httpd, "fake-http")
         return self
 
     def stop(self) -> None:
         """Stop serving and release the port (idempotent)."""
-        if self._thread is None:
-            return
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join()
-        self._thread = None
-
-    def __enter__(self) -> LocalServer:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+        if self._served is not None:
+            self._served.stop()
+            self._served = None
 
     @property
     def port(self) -> int:

@@ -14,9 +14,9 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from types import TracebackType
+from typing import Self
 
-from fakes.http import LoopbackHTTPServer, loopback
+from fakes.http import LoopbackHTTPServer, Served, ServerContext, loopback
 from fakes.kolada.canned import Routes
 from fakes.kolada.dataset import DATASETS, ReplayDataset, load_dataset
 from fakes.kolada.faults import ALL_FAULTS, DEFAULT_RETRY_AFTER, DEFAULT_SLOW_SECONDS, FaultPlan
@@ -35,7 +35,7 @@ class _HTTPServer(LoopbackHTTPServer):
         logger.exception("replay server: error while handling a request from %s", client_address)
 
 
-class ReplayServer:
+class ReplayServer(ServerContext):
     """A local Kolada v3 replay API on loopback; use as a context manager or start()/stop()."""
 
     def __init__(self, fixtures_dir: Path | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -51,45 +51,29 @@ class ReplayServer:
         self._latency = 0.0
         self._page_size = API_MAX_PER_PAGE
         self._faults = FaultPlan()
-        self._httpd: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._served: Served | None = None
 
-    def start(self) -> ReplayServer:
+    def start(self) -> Self:
         """Load the dataset (cached), bind and serve in a daemon thread."""
-        if self._httpd is not None:
+        if self._served is not None:
             raise RuntimeError("replay server already started")
         _ = self.dataset
-        self._httpd = _HTTPServer((self._host, self._port), self)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="kolada-replay", daemon=True)
-        self._thread.start()
+        self._served = Served(_HTTPServer((self._host, self._port), self), "kolada-replay")
         logger.info("kolada replay server listening on %s", self.base_url)
         return self
 
     def stop(self) -> None:
         """Stop serving and release the port (idempotent)."""
-        if self._httpd is None:
-            return
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join()
-        self._httpd = None
-        self._thread = None
-
-    def __enter__(self) -> ReplayServer:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+        if self._served is not None:
+            self._served.stop()
+            self._served = None
 
     @property
     def port(self) -> int:
         """The bound port (after start())."""
-        if self._httpd is None:
+        if self._served is None:
             raise RuntimeError("replay server not started")
-        return int(self._httpd.server_address[1])
+        return self._served.port
 
     @property
     def base_url(self) -> str:
