@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import requests
 
@@ -12,25 +10,6 @@ from fakes.kolada.faults import FaultPlan
 from sources.kolada.settings import API_MAX_PER_PAGE
 
 TIMEOUT = 30
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[ReplayServer]:
-    with ReplayServer() as srv:
-        yield srv
-
-
-@pytest.fixture(autouse=True)
-def _clean(server: ReplayServer) -> Iterator[None]:
-    server.reset()
-    yield
-    server.reset()
-
-
-@pytest.fixture
-def http() -> Iterator[requests.Session]:
-    with requests.Session() as session:
-        yield session
 
 
 def get(http: requests.Session, url: str) -> requests.Response:

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -29,25 +28,6 @@ SYSDATA = KOLADA / "rkolada_sysdata"
 REPO_ROOT = Path(__file__).resolve().parents[3]
 TIMEOUT = 30
 Key = tuple[str, str, int, str]
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[ReplayServer]:
-    with ReplayServer() as srv:
-        yield srv
-
-
-@pytest.fixture(autouse=True)
-def _clean(server: ReplayServer) -> Iterator[None]:
-    server.reset()
-    yield
-    server.reset()
-
-
-@pytest.fixture
-def http() -> Iterator[requests.Session]:
-    with requests.Session() as session:
-        yield session
 
 
 def get(http: requests.Session, server: ReplayServer, path: str, **kw: object) -> requests.Response:
