@@ -157,13 +157,19 @@ class Served:
 
 
 class ServerContext:
-    """`with server:` starts a fake and stops it however the block ends (start() returns the server)."""
+    """A fake's start/stop: start() sets `_served` and returns the server; `with server:` starts it and
+    stops it however the block ends."""
+
+    _served: Served | None = None
 
     def start(self) -> Self:
         raise NotImplementedError
 
     def stop(self) -> None:
-        raise NotImplementedError
+        """Stop serving and release the port (idempotent)."""
+        if self._served is not None:
+            self._served.stop()
+            self._served = None
 
     def __enter__(self) -> Self:
         return self.start()
@@ -184,7 +190,6 @@ class LocalServer(ServerContext):
         self._log: list[Request] = []
         self._httpd = LoopbackHTTPServer((loopback(host), 0), _Handler)
         self._httpd.local = self  # type: ignore[attr-defined]
-        self._served: Served | None = None
 
     def start(self) -> Self:
         """Serve in a daemon thread."""
@@ -192,12 +197,6 @@ class LocalServer(ServerContext):
             raise RuntimeError("server already started")
         self._served = Served(self._httpd, "fake-http")
         return self
-
-    def stop(self) -> None:
-        """Stop serving and release the port (idempotent)."""
-        if self._served is not None:
-            self._served.stop()
-            self._served = None
 
     @property
     def port(self) -> int:

@@ -51,7 +51,6 @@ class ReplayServer(ServerContext):
         self._latency = 0.0
         self._page_size = API_MAX_PER_PAGE
         self._faults = FaultPlan()
-        self._served: Served | None = None
 
     def start(self) -> Self:
         """Load the dataset (cached), bind and serve in a daemon thread."""
@@ -61,12 +60,6 @@ class ReplayServer(ServerContext):
         self._served = Served(_HTTPServer((self._host, self._port), self), "kolada-replay")
         logger.info("kolada replay server listening on %s", self.base_url)
         return self
-
-    def stop(self) -> None:
-        """Stop serving and release the port (idempotent)."""
-        if self._served is not None:
-            self._served.stop()
-            self._served = None
 
     @property
     def port(self) -> int:
