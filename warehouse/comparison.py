@@ -12,7 +12,8 @@ Three models under models/mart, built by warehouse.marts in dependency order:
 - area_summary.sql: Öppna jämförelser factors answered and positive per kommun, area and year.
 
 The read side of these marts is warehouse.comparison_query; this module holds no SQL, only their map
-above and the peer set kinds the read side checks a filter against.
+above and the peer set kinds the read side checks a filter against. pipeline.reference imports it for
+no name (its comment says why).
 """
 
 from __future__ import annotations
